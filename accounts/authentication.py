@@ -1,0 +1,38 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiToken
+from accounts.services import api_token_lookup
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` (or `Bearer <key>`) with a hashed, expiring key."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        try:
+            header = authentication.get_authorization_header(request).split()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
+        if not header or header[0].decode("latin-1").lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = api_token_lookup(key)
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return "Token"

@@ -1,0 +1,23 @@
+"""One place that turns domain and validation errors into HTTP answers."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import DomainError, TransitionNotAllowed
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, TransitionNotAllowed):
+        return Response({"detail": exc.message, "current_status": exc.current_status}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DomainError):
+        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            body = {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        else:
+            body = {"non_field_errors": [str(m) for m in exc.messages]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,35 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from accounts.selectors import user_roles
+
+# (label, url name, roles that see it; None = every signed-in user)
+MENU = [
+    (_("Workbench"), "core:workbench", None),
+    (_("Units"), "org:unit_list", None),
+    (_("Persons"), "org:person_list", None),
+    (_("Operation log"), "audit:event_list", {Role.ADMIN, Role.DISCIPLINE_INSPECTOR}),
+    (_("API documentation"), "swagger-ui", {Role.ADMIN, Role.API_CLIENT, Role.SUPERVISOR}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": [], "user_role_labels": []}
+    roles = user_roles(user)
+    menu = []
+    for label, url_name, allowed in MENU:
+        if allowed is None or roles & allowed:
+            url = reverse(url_name)
+            menu.append(
+                {
+                    "label": label,
+                    "url": url,
+                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                }
+            )
+    if user.is_staff:
+        menu.append({"label": _("Administration"), "url": reverse("admin:index"), "active": False})
+    return {"menu": menu, "user_role_labels": [Role(role).label for role in sorted(roles)]}
