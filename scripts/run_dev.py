@@ -24,6 +24,7 @@ CELERY = str(Path(PY).with_name("celery"))
 def main() -> int:
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "broker" / "control").mkdir(parents=True, exist_ok=True)
     commands = {
         "web": [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
         "worker": [CELERY, "-A", "config", "worker", "--pool=threads", "--concurrency=2", "--loglevel=INFO"],

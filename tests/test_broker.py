@@ -19,7 +19,7 @@ def real_worker():
     from celery.contrib.testing.worker import start_worker
 
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        for folder in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]).mkdir(parents=True, exist_ok=True)
     app.conf.task_always_eager = False
     try:
