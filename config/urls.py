@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
@@ -13,6 +14,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
-admin.site.site_header = "大监督平台 · 系统管理"
-admin.site.site_title = "大监督平台"
-admin.site.index_title = "系统管理"
+admin.site.site_header = _("Big-supervision platform · administration")
+admin.site.site_title = _("Big-supervision platform")
+admin.site.index_title = _("System administration")
