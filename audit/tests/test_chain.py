@@ -155,3 +155,14 @@ def test_discipline_inspector_with_unit_scope_sees_only_that_units_events(client
     actions = {row["action"] for row in client.get("/api/v1/audit-events/").json()["results"]}
     assert "test.a" in actions
     assert "test.b" not in actions
+
+
+def test_broken_chain_shows_on_admin_and_discipline_workbench(client, five_events, discipline_inspector, squad_leader):
+    from datetime import date
+
+    raw("DELETE FROM audit_auditevent WHERE id = %s", [five_events[1].pk])
+    audit_check_run(on_date=date(2026, 11, 23))
+    client.force_login(discipline_inspector)
+    assert 'data-section="audit_chain"' in client.get("/").content.decode()
+    client.force_login(squad_leader)
+    assert 'data-section="audit_chain"' not in client.get("/").content.decode()
