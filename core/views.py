@@ -31,3 +31,8 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request, reason=""):
+    """A Chinese explanation instead of Django's bare English CSRF page (still HTTP 403)."""
+    return render(request, "403_csrf.html", status=403)
