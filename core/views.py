@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import user_role_assignments, user_sees_all, visible_units
@@ -36,3 +37,9 @@ def healthz(request):
 def csrf_failure(request, reason=""):
     """A Chinese explanation instead of Django's bare English CSRF page (still HTTP 403)."""
     return render(request, "403_csrf.html", status=403)
+
+
+def favicon(request):
+    """Browsers that ask for /favicon.ico get the SVG icon (resolved per request: the static
+    manifest exists only after collectstatic)."""
+    return redirect(static("favicon.svg"), permanent=True)
