@@ -99,6 +99,30 @@ def api_client_user(org):
 
 
 @pytest.fixture
+def business_lead(org):
+    """Leader of 车管科, the business lead department of vehicle administration."""
+    return make_persona("biz_lead", Role.UNIT_LEADER, org.cg, DataScope.OWN_UNIT)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Evidence files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Freeze `timezone.localdate()` / `now()` at 2026-11-23 10:00 Asia/Shanghai for date-sensitive tests."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    frozen = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
+    return dt.date(2026, 11, 23)
+
+
+@pytest.fixture
 def api():
     return APIClient()
 
@@ -113,3 +137,74 @@ def api_as(api):
         return api
 
     return login
+
+
+# --- The rectification journey, one step per fixture -----------------------------------------------
+
+
+@pytest.fixture
+def finding_a1(org, supervisor):
+    from supervision.tests.factories import make_finding, upload
+
+    return make_finding(actor=supervisor, unit=org.a1, files=[upload()])
+
+
+@pytest.fixture
+def draft_notice(org, supervisor, finding_a1):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rectification.services import notice_create
+
+    return notice_create(
+        actor=supervisor, unit=org.a1, findings=[finding_a1], title="关于一中队工作纪律问题的整改通知",
+        requirements="立即整改，举一反三。", deadline=timezone.localdate() + timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def issued_notice(draft_notice, supervisor, party_secretary, business_lead):
+    from rectification.services import notice_issue
+
+    return notice_issue(actor=supervisor, notice=draft_notice)
+
+
+@pytest.fixture
+def acknowledged_notice(issued_notice, party_secretary, business_lead):
+    from rectification.models import Handover
+    from rectification.services import handover_acknowledge
+
+    handover_acknowledge(actor=party_secretary, handover=issued_notice.handovers.get(side=Handover.Side.PARTY),
+                         opinion="支部已签收")
+    handover_acknowledge(actor=business_lead, handover=issued_notice.handovers.get(side=Handover.Side.BUSINESS),
+                         opinion="车管科已签收")
+    issued_notice.refresh_from_db()
+    return issued_notice
+
+
+@pytest.fixture
+def open_item(acknowledged_notice, squad_leader, org, finding_a1):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tests.factories import PersonFactory
+    from rectification.services import item_create
+
+    return item_create(
+        actor=squad_leader, notice=acknowledged_notice, finding=finding_a1, problem="值班期间玩手机游戏",
+        measures="组织纪律教育，落实值班巡查", responsible_department=org.a1,
+        responsible_person=PersonFactory(unit=org.a1, name="责任人甲"),
+        responsible_leader=PersonFactory(unit=org.a1, name="责任领导乙"),
+        deadline=timezone.localdate() + timedelta(days=20),
+    )
+
+
+@pytest.fixture
+def submitted_item(open_item, squad_leader):
+    from rectification.services import item_submit, progress_add
+    from supervision.tests.factories import upload
+
+    progress_add(actor=squad_leader, item=open_item, text="已组织全队纪律教育", files=[upload("整改照片.png")])
+    return item_submit(actor=squad_leader, item=open_item, note="整改完成，申请销号")

@@ -17,4 +17,6 @@ urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    path("", include("supervision.api.urls")),
+    path("", include("rectification.api.urls")),
 ]

@@ -248,13 +248,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.audit_chain_verify_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    "deadline-scan-daily": {
+        "task": "rectification.tasks.deadline_scan_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "sessions-clear-daily": {
         "task": "accounts.tasks.sessions_clear_task",
         "schedule": crontab(hour=3, minute=0),
     },
 }
 
+# --- Rectification ------------------------------------------------------------------------------
+# 文号 prefix, e.g. 常交监 gives 常交监〔2026〕12号.
+NOTICE_DOCUMENT_PREFIX = env_str("NOTICE_DOCUMENT_PREFIX", "常交监")
+NOTICE_ISSUING_OFFICE = env_str("NOTICE_ISSUING_OFFICE", "常德市公安局交通警察支队")
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 20, minimum=1) * 1024 * 1024
+LOOK_BACK_DAYS = env_int("LOOK_BACK_DAYS", 90, minimum=1)
+DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS", 3, minimum=1)
+# The supervision centre (监管中心) whose supervisors receive the third rung of escalation.
+SUPERVISION_CENTRE_UNIT_CODE = env_str("SUPERVISION_CENTRE_UNIT_CODE", "ZD-JGZX")
+
 # --- Email (optional; notifications are in-app first) ---------------------------------------------
+NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", default=False)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@localhost")
 

@@ -32,3 +32,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Tasks run inline unless a test starts a real worker (tests/test_broker.py does).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# A file (not shared-cache memory) so that concurrent connections in the concurrency tests queue on
+# SQLite's lock with the busy timeout, as they do in production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

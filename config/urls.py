@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("org/", include("accounts.org_urls")),
     path("audit/", include("audit.urls")),
+    path("supervision/", include("supervision.urls")),
+    path("rectification/", include("rectification.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -20,3 +20,9 @@ class TransitionNotAllowed(DomainError):
     def __init__(self, message: str, *, current_status: str):
         super().__init__(message)
         self.current_status = current_status
+
+
+class NotPermitted(DomainError):
+    """The user can see the object but this role or person may not take this step (HTTP 403)."""
+
+    status_code = 403

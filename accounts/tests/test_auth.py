@@ -208,7 +208,9 @@ def test_language_switch_ignores_unknown_language_and_foreign_redirect(client, s
     assert squad_leader.preferred_language == "zh-hans"
 
 
-@pytest.mark.parametrize("password, ok", [("Short-1a", False), ("123456789012345", False), ("Long-enough-pass-7", True)])
+@pytest.mark.parametrize(
+    "password, ok", [("Short-1a", False), ("123456789012345", False), ("Long-enough-pass-7", True)]
+)
 def test_password_policy_requires_twelve_characters_and_not_only_digits(password, ok):
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
