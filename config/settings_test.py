@@ -36,4 +36,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # A file (not shared-cache memory) so that concurrent connections in the concurrency tests queue on
 # SQLite's lock with the busy timeout, as they do in production.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    # Per process: parallel test runs in one checkout must not share (and delete) each other's file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -77,9 +77,10 @@ def _item_url(item: Item) -> str:
     return f"/rectification/items/{item.pk}/"
 
 
-def _on_commit_notify(recipient_ids, message: Message) -> None:
-    ids = list(recipient_ids)
-    transaction.on_commit(lambda: notify(recipient_ids=ids, message=message))
+def _notify(recipient_ids, message: Message) -> None:
+    """In-app notifications are rows written in the same transaction as the change they announce
+    (they roll back with it); e-mail, if configured, is sent after commit by core.notifications."""
+    notify(recipient_ids=[pk for pk in recipient_ids if pk], message=message)
 
 
 def default_deadline(findings: Sequence[Finding], *, start: date | None = None) -> date:
@@ -210,9 +211,7 @@ def notice_issue(*, actor, notice: Notice) -> Notice:
         body=notice.title,
         url=_notice_url(notice),
     )
-    _on_commit_notify(
-        _user_ids((Role.PARTY_SECRETARY,), party.unit) + _user_ids((Role.UNIT_LEADER,), department), message
-    )
+    _notify(_user_ids((Role.PARTY_SECRETARY,), party.unit) + _user_ids((Role.UNIT_LEADER,), department), message)
     return notice
 
 
@@ -264,7 +263,7 @@ def handover_acknowledge(*, actor, handover: Handover, opinion: str = "") -> Han
             unit_id=notice.unit_id,
             changes=_status_change(Notice.Status.ISSUED, Notice.Status.ACKNOWLEDGED),
         )
-        _on_commit_notify(
+        _notify(
             [*_user_ids((Role.UNIT_LEADER,), notice.unit), notice.issued_by_id],
             Message(
                 key=f"notice:{notice.pk}:acknowledged",
@@ -405,7 +404,7 @@ def item_submit(*, actor, item: Item, note: str = "") -> Item:
         note=note.strip(),
         changes=_status_change(Item.Status.OPEN, Item.Status.SUBMITTED),
     )
-    _on_commit_notify(
+    _notify(
         [item.notice.issued_by_id] if item.notice.issued_by_id else _user_ids((Role.SUPERVISOR,), item.unit),
         Message(
             key=f"item:{item.pk}:submitted:{now:%Y%m%d%H%M%S}",
@@ -452,6 +451,8 @@ def item_verify(*, actor, item: Item, accept: bool, comment: str) -> Item:
     _require(actor, (Role.SUPERVISOR,), item.unit)
     if item.submitted_by_id == actor.pk:
         raise NotPermitted(_("You submitted this item, so you cannot verify it."))
+    if item.status != Item.Status.SUBMITTED:
+        raise TransitionNotAllowed(_("Only a submitted item can be verified."), current_status=item.status)
     if not comment.strip():
         raise DomainError(_("A verification needs a comment."), field="comment")
     if accept and not item_evidence(item).exists():
@@ -488,7 +489,7 @@ def item_verify(*, actor, item: Item, accept: bool, comment: str) -> Item:
     )
     if accept:
         _close_notice_if_done(actor=actor, notice=item.notice)
-    _on_commit_notify(
+    _notify(
         _user_ids((Role.UNIT_LEADER,), item.unit),
         Message(
             key=f"item:{item.pk}:review:{now:%Y%m%d%H%M%S%f}",
@@ -536,7 +537,7 @@ def item_request_create(*, actor, item: Item, kind: str, reason: str, new_deadli
         changes={"request": request.pk, "new_deadline": str(new_deadline) if new_deadline else None},
     )
     deciders = (Role.SUPERVISOR,) if kind == ItemRequest.Kind.EXTENSION else (Role.COMMITTEE,)
-    _on_commit_notify(
+    _notify(
         _user_ids(deciders, item.unit),
         Message(
             key=f"item-request:{request.pk}",
@@ -610,7 +611,7 @@ def item_request_decide(*, actor, request: ItemRequest, approve: bool, comment: 
             changes=_status_change(Item.Status.OPEN, Item.Status.CLOSED),
         )
         _close_notice_if_done(actor=actor, notice=item.notice)
-    _on_commit_notify(
+    _notify(
         [request.requested_by_id],
         Message(
             key=f"item-request:{request.pk}:{to}",
@@ -678,7 +679,7 @@ def look_back_record(
                 "deadline": {"before": None, "after": str(new_deadline)},
             },
         )
-        _on_commit_notify(
+        _notify(
             _user_ids((Role.UNIT_LEADER, Role.PARTY_SECRETARY), notice.unit),
             Message(
                 key=f"notice:{notice.pk}:reopened:{look_back.pk}",

@@ -11,7 +11,7 @@ from audit.models import AuditCheck
 from audit.tasks import audit_chain_verify_task
 from config.celery import app
 
-pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

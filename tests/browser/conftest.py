@@ -74,7 +74,7 @@ def pytest_collection_modifyitems(config, items):
         if not _is_browser_test(item):
             continue
         item.add_marker(pytest.mark.browser)
-        item.add_marker(pytest.mark.django_db(transaction=True))
+        item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 
