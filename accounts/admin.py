@@ -17,21 +17,8 @@ from accounts.models import (
     Unit,
     User,
 )
-from audit.services import audit_record, model_snapshot, snapshot_diff
-from core.admin import ReadOnlyAdmin, ServiceAdmin
-
-
-def _audited_admin_save(request, obj, unit_id=None):
-    with transaction.atomic():
-        before = model_snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else {}
-        obj.save()
-        audit_record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.{'update' if before else 'create'}",
-            target=obj,
-            unit_id=unit_id,
-            changes=snapshot_diff(before, model_snapshot(obj)),
-        )
+from audit.services import audit_record, model_snapshot
+from core.admin import ReadOnlyAdmin, ServiceAdmin, audited_admin_save
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -55,7 +42,7 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
         return person.name if person else "—"
 
     def save_model(self, request, obj, form, change):
-        _audited_admin_save(request, obj)
+        audited_admin_save(request, obj)
 
     def save_formset(self, request, form, formset, change):
         with transaction.atomic():
@@ -95,7 +82,7 @@ class PartyOrganizationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["parent", "unit", "secretary"]
 
     def save_model(self, request, obj, form, change):
-        _audited_admin_save(request, obj, unit_id=obj.unit_id)
+        audited_admin_save(request, obj, unit_id=obj.unit_id)
 
 
 @admin.register(BusinessArea)
@@ -110,7 +97,7 @@ class BusinessAreaAdmin(SimpleHistoryAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        _audited_admin_save(request, obj, unit_id=obj.lead_department_id)
+        audited_admin_save(request, obj, unit_id=obj.lead_department_id)
 
 
 @admin.register(Post)
@@ -120,7 +107,7 @@ class PostAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name"]
 
     def save_model(self, request, obj, form, change):
-        _audited_admin_save(request, obj)
+        audited_admin_save(request, obj)
 
 
 class PositionInline(admin.TabularInline):

@@ -100,3 +100,40 @@ def test_audit_admin_is_read_only(client, org, admin_user):
     client.force_login(admin_user)
     assert client.get("/admin/audit/auditevent/").status_code == 200
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/supervision/findingcategory/",
+        "/admin/supervision/finding/",
+        "/admin/supervision/evidence/",
+        "/admin/rectification/rectificationnotice/",
+        "/admin/rectification/rectificationitem/",
+        "/admin/rectification/deadlinerule/",
+        "/admin/rectification/escalationstep/",
+        "/admin/core/calendarday/",
+        "/admin/rectification/lookback/",
+    ],
+)
+def test_rectification_admin_renders(client, org, admin_user, url):
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200
+
+
+def test_admin_edit_of_reference_data_is_audited(client, org, admin_user):
+    from rectification.models import DeadlineRule
+
+    client.force_login(admin_user)
+    rule = DeadlineRule.objects.get(severity="grave")
+    response = client.post(
+        f"/admin/rectification/deadlinerule/{rule.pk}/change/", {"severity": "grave", "working_days": 3}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="deadlinerule.update")
+    assert event.changes["working_days"] == {"before": "5", "after": "3"}
+
+
+def test_workflow_records_are_read_only_in_admin(client, org, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/admin/rectification/rectificationnotice/add/").status_code == 403
