@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.selectors import user_roles
+from core.models import Notification
 
 # (label, url name, roles that see it; None = every signed-in user)
 MENU = [
@@ -17,7 +18,7 @@ MENU = [
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"menu": [], "user_role_labels": []}
+        return {"menu": [], "user_role_labels": [], "unread_notifications": 0}
     roles = user_roles(user)
     menu = []
     for label, url_name, allowed in MENU:
@@ -32,4 +33,8 @@ def navigation(request):
             )
     if user.is_staff:
         menu.append({"label": _("Administration"), "url": reverse("admin:index"), "active": False})
-    return {"menu": menu, "user_role_labels": [Role(role).label for role in sorted(roles)]}
+    return {
+        "menu": menu,
+        "user_role_labels": [Role(role).label for role in sorted(roles)],
+        "unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+    }

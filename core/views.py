@@ -1,11 +1,14 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import user_role_assignments, user_sees_all, visible_units
+from core.models import Notification
 from core.workbench import workbench_sections
 
 
@@ -43,3 +46,22 @@ def favicon(request):
     """Browsers that ask for /favicon.ico get the SVG icon (resolved per request: the static
     manifest exists only after collectstatic)."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+@login_required
+def notification_list(request):
+    """The user's own notifications, newest first; opening the page does not mark them read."""
+    notifications = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "core/notification_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one (`id`) or all of the user's notifications read; only their own."""
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    if request.POST.get("id", "").isdigit():
+        unread = unread.filter(pk=int(request.POST["id"]))
+    unread.update(read_at=timezone.now())
+    return redirect("core:notification_list")

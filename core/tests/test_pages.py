@@ -137,3 +137,20 @@ def test_admin_edit_of_reference_data_is_audited(client, org, admin_user):
 def test_workflow_records_are_read_only_in_admin(client, org, admin_user):
     client.force_login(admin_user)
     assert client.get("/admin/rectification/rectificationnotice/add/").status_code == 403
+
+
+def test_notifications_are_private_and_can_be_marked_read(client, org, squad_leader, outsider):
+    from core.models import Notification
+    from core.notifications import Message, notify
+
+    notify(recipient_ids=[squad_leader.pk], message=Message(key="k1", title="请签收整改通知书"))
+    notify(recipient_ids=[squad_leader.pk], message=Message(key="k1", title="请签收整改通知书"))  # same key: once
+    assert Notification.objects.filter(recipient=squad_leader).count() == 1
+    client.force_login(outsider)
+    assert "请签收整改通知书" not in client.get("/notifications/").content.decode()
+    client.post("/notifications/read/", {"id": Notification.objects.get().pk})
+    assert Notification.objects.get().read_at is None  # not the outsider's to mark
+    client.force_login(squad_leader)
+    assert "请签收整改通知书" in client.get("/notifications/").content.decode()
+    client.post("/notifications/read/")
+    assert Notification.objects.get().read_at is not None
