@@ -32,9 +32,23 @@ def test_plan_is_deterministic_and_in_the_past():
     assert len(badges) == len(set(badges))
 
 
-def test_first_run_creates_the_detachment_and_demo_logins(db):
+def test_seed_demo_builds_the_detachment_and_a_second_run_changes_nothing(db):
+    """One seeding (it is slow on PostgreSQL) checked from every side, then a second run."""
+    output = seed()
+    check_first_run(output)
+    check_unit_tree_paths()
+    check_responsibility_follows_the_change_of_brigade_chief()
+    before = row_counts()
+    for model in (Unit, Person, Position, PartyOrganization, User, RoleAssignment, AuditEvent):
+        assert before[model._meta.label] > 0
+
     output = seed()
 
+    assert row_counts() == before
+    assert "positions                    0" in output
+
+
+def check_first_run(output: str) -> None:
     units = Unit.objects.all()
     assert units.filter(kind=Unit.Kind.DETACHMENT).count() == 1
     assert units.filter(kind=Unit.Kind.BRIGADE).count() == 8
@@ -74,18 +88,6 @@ def test_first_run_creates_the_detachment_and_demo_logins(db):
     assert audit_chain_verify().is_intact
 
 
-def test_second_run_changes_nothing(db):
-    seed()
-    before = row_counts()
-    for model in (Unit, Person, Position, PartyOrganization, User, RoleAssignment, AuditEvent):
-        assert before[model._meta.label] > 0
-
-    output = seed()
-
-    assert row_counts() == before
-    assert "positions                    0" in output
-
-
 def test_refuses_when_demo_data_is_not_allowed(db, settings):
     settings.DEMO_DATA_ALLOWED = False
 
@@ -96,9 +98,7 @@ def test_refuses_when_demo_data_is_not_allowed(db, settings):
     assert not AuditEvent.objects.exists()
 
 
-def test_unit_tree_paths_are_consistent(db):
-    seed()
-
+def check_unit_tree_paths() -> None:
     units = Unit.objects.in_bulk()
     for unit in units.values():
         parent_path = units[unit.parent_id].path if unit.parent_id else "/"
@@ -106,9 +106,7 @@ def test_unit_tree_paths_are_consistent(db):
     assert Unit.objects.filter(parent__isnull=True).count() == 1
 
 
-def test_responsibility_follows_the_change_of_brigade_chief(db):
-    seed()
-
+def check_responsibility_follows_the_change_of_brigade_chief() -> None:
     for code, change in CHIEF_CHANGES.items():
         brigade = Unit.objects.get(code=code)
         commanders = Position.objects.filter(unit=brigade, level=Position.Level.CHIEF, title="大队长")
