@@ -85,9 +85,9 @@ class RectificationNotice(models.Model):
     #   draft        -> issued        notice_issue            supervisor
     #   issued       -> acknowledged  handover_acknowledge    (when the second side acknowledges)
     #   acknowledged -> rectifying    item_create             unit leader (first item)
-    #   rectifying   -> closed        item_verify / item_unrectifiable_decide (last open item closed)
+    #   rectifying   -> closed        item_verify / item_request_decide (last open item closed)
     #   closed       -> reopened      look_back_record        supervisor (failed look-back)
-    #   reopened     -> rectifying    notice_resume           unit leader
+    #   reopened     -> rectifying    item_create             unit leader (first new item after reopening)
     TRANSITIONS = {
         Status.DRAFT: {Status.ISSUED},
         Status.ISSUED: {Status.ACKNOWLEDGED},
@@ -205,12 +205,12 @@ class RectificationItem(models.Model):
     #   open      -> submitted  item_submit       unit leader of the unit
     #   submitted -> closed     item_verify       supervisor, never the submitter (accept)
     #   submitted -> open       item_verify       supervisor (reject, with a reason)
-    #   open      -> closed     item_unrectifiable_decide  committee (approve a "cannot be rectified")
-    #   closed    -> open       look_back_record  supervisor (failed look-back)
+    #   open      -> closed     item_request_decide  committee (approves "cannot be rectified")
+    # A closed item stays closed: a failed look-back reopens the notice, and the unit adds new items.
     TRANSITIONS = {
         Status.OPEN: {Status.SUBMITTED, Status.CLOSED},
         Status.SUBMITTED: {Status.CLOSED, Status.OPEN},
-        Status.CLOSED: {Status.OPEN},
+        Status.CLOSED: set(),
     }
 
     notice = models.ForeignKey(

@@ -407,7 +407,7 @@ def item_submit(*, actor, item: Item, note: str = "") -> Item:
     _notify(
         [item.notice.issued_by_id] if item.notice.issued_by_id else _user_ids((Role.SUPERVISOR,), item.unit),
         Message(
-            key=f"item:{item.pk}:submitted:{now:%Y%m%d%H%M%S}",
+            key=f"item:{item.pk}:submitted:{now.isoformat()}",
             title=_("Item submitted for verification"),
             body=item.problem[:200],
             url=_item_url(item),
@@ -492,7 +492,7 @@ def item_verify(*, actor, item: Item, accept: bool, comment: str) -> Item:
     _notify(
         _user_ids((Role.UNIT_LEADER,), item.unit),
         Message(
-            key=f"item:{item.pk}:review:{now:%Y%m%d%H%M%S%f}",
+            key=f"item:{item.pk}:review:{now.isoformat()}",
             title=_("Item closed out") if accept else _("Item rejected: %(reason)s") % {"reason": comment[:80]},
             url=_item_url(item),
         ),
@@ -659,6 +659,7 @@ def look_back_record(
         changes=_status_change(LookBack.Status.SCHEDULED, to),
     )
     if not passed:
+        old_deadline = notice.deadline
         _claim(
             Notice,
             notice,
@@ -676,7 +677,7 @@ def look_back_record(
             note=result.strip(),
             changes={
                 **_status_change(Notice.Status.CLOSED, Notice.Status.REOPENED),
-                "deadline": {"before": None, "after": str(new_deadline)},
+                "deadline": {"before": str(old_deadline), "after": str(new_deadline)},
             },
         )
         _notify(

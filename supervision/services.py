@@ -96,9 +96,10 @@ def finding_create(
     business_area = business_area or category.default_business_area
     if business_area is None:
         raise DomainError(_("Choose the business area of the finding."), field="business_area")
-    visible_persons = set(person_visible_to(actor).filter(pk__in=[p.pk for p in persons]).values_list("pk", flat=True))
+    # One query: each involved person's unit path, for those the actor may see.
+    unit_paths = dict(person_visible_to(actor).filter(pk__in=[p.pk for p in persons]).values_list("pk", "unit__path"))
     for person in persons:
-        if person.pk not in visible_persons or not person.unit.path.startswith(unit.path):
+        if not unit_paths.get(person.pk, "").startswith(unit.path):
             raise DomainError(
                 _("%(person)s does not belong to %(unit)s.") % {"person": person.name, "unit": unit.name},
                 field="persons",

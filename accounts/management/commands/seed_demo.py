@@ -17,6 +17,7 @@ from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.demo_data import DemoPlan, build_plan
 from accounts.models import BusinessArea, PartyOrganization, Person, Position, Post, RoleAssignment, Unit, User
 from accounts.services import person_save, position_save, role_assign, unit_save
+from rectification.demo import seed_rectification_demo, summary_line
 
 
 @dataclass
@@ -212,11 +213,14 @@ class Command(BaseCommand):
         plan = build_plan()
         with transaction.atomic():
             tallies = Seeder(plan).run()
+            # Inspections, findings, notices and items on top of the organisation (once).
+            rectification = seed_rectification_demo()
         elapsed = time.monotonic() - started
 
         self.stdout.write(f"{'':<22}{'created':>8}{'existing':>10}")
         for name, tally in tallies.items():
             self.stdout.write(f"{name:<22}{tally.created:>8}{tally.existing:>10}")
+        self.stdout.write(summary_line(rectification))
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         self.stdout.write("")
         self.stdout.write("Demo logins:")
