@@ -65,18 +65,30 @@ class ItemFilter(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(
         field_name="finding__category", queryset=FindingCategory.objects.all(), label=_("Category")
     )
-    severity = django_filters.ChoiceFilter(field_name="finding__severity", choices=Severity.choices,
-                                           label=_("Severity"))
+    severity = django_filters.ChoiceFilter(
+        field_name="finding__severity", choices=Severity.choices, label=_("Severity")
+    )
     deadline_from = django_filters.DateFilter(field_name="deadline", lookup_expr="gte", label=_("Deadline from"))
     deadline_to = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("Deadline until"))
     q = _SearchFilter(fields=("problem", "measures", "unit__name"))
 
     class Meta:
         model = RectificationItem
-        fields = ["unit", "within", "notice", "status", "due_state", "overdue", "category", "severity",
-                  "deadline_from", "deadline_to", "q"]
+        fields = [
+            "unit",
+            "within",
+            "notice",
+            "status",
+            "due_state",
+            "overdue",
+            "category",
+            "severity",
+            "deadline_from",
+            "deadline_to",
+            "q",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         today = timezone.localdate()
-        overdue = Q(deadline__lt=today) & ~Q(status=RectificationItem.Status.CLOSED)
+        overdue = Q(deadline__lt=today, status=RectificationItem.Status.OPEN)
         return queryset.filter(overdue) if value else queryset.exclude(overdue)

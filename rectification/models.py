@@ -280,7 +280,9 @@ class RectificationItem(models.Model):
         return self.problem[:40]
 
     def days_overdue(self, today: date | None = None) -> int:
-        if self.status == self.Status.CLOSED:
+        """Days past the deadline while the unit still holds the item (an item awaiting
+        verification is the verifier's to move, not overdue for the unit)."""
+        if self.status != self.Status.OPEN:
             return 0
         return max(((today or timezone.localdate()) - self.deadline).days, 0)
 

@@ -5,6 +5,7 @@ A notice is visible to those whose scope covers its unit, and to the recipients 
 """
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.selectors import user_sees_all, visible_units
@@ -75,13 +76,15 @@ def handovers_awaiting(user) -> QuerySet[Handover]:
 
 
 def notice_item_counts(notices: QuerySet) -> QuerySet:
-    """Annotate open/closed/overdue item counts in the same query."""
+    """Annotate item, closed and overdue counts in the same query. Overdue means what the item
+    list's `overdue` filter means: still with the unit (open) and past its deadline today."""
+    today = timezone.localdate()
     return notices.annotate(
         item_count=Count("items", distinct=True),
         closed_count=Count("items", filter=Q(items__status=RectificationItem.Status.CLOSED), distinct=True),
         overdue_count=Count(
             "items",
-            filter=Q(items__due_state=RectificationItem.DueState.OVERDUE) & ~Q(items__status="closed"),
+            filter=Q(items__status=RectificationItem.Status.OPEN, items__deadline__lt=today),
             distinct=True,
         ),
     )

@@ -32,6 +32,7 @@ from rectification.models import (
     RectificationItem,
     RectificationNotice,
 )
+from supervision.evidence import validate_uploads
 from supervision.models import SEVERITY_RANK, Evidence, Finding
 from supervision.services import _evidence_store
 
@@ -47,11 +48,12 @@ def _claim(model, obj, *, allowed_from: Sequence[str], to: str, what: str, **cha
     """Move `obj` from one of `allowed_from` to `to` atomically, or raise 409 naming its status."""
     updated = model.objects.filter(pk=obj.pk, status__in=list(allowed_from)).update(status=to, **changes)
     if updated != 1:
-        current = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+        current = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first() or ""
+        labels = dict(model.Status.choices)
         raise TransitionNotAllowed(
-            _("%(what)s cannot go to %(to)s from its current status %(status)s.")
-            % {"what": what, "to": to, "status": current},
-            current_status=current or "",
+            _("%(what)s cannot become “%(to)s”: it is “%(status)s”.")
+            % {"what": what, "to": labels.get(to, to), "status": labels.get(current, current)},
+            current_status=current,
         )
     obj.refresh_from_db()
 
@@ -360,8 +362,9 @@ def progress_add(*, actor, item: Item, text: str, files: Sequence = ()) -> Progr
         )
     if not text.strip():
         raise DomainError(_("Describe the progress."), field="text")
+    checked_files = validate_uploads(files)
     update = ProgressUpdate.objects.create(item=item, text=text.strip(), author=actor)
-    stored = [_evidence_store(actor=actor, upload=f, unit=item.unit, progress_update=update) for f in files]
+    stored = [_evidence_store(actor=actor, checked=c, unit=item.unit, progress_update=update) for c in checked_files]
     audit_record(
         actor=actor,
         action="item.progress",

@@ -65,3 +65,17 @@ def validate_upload(upload) -> tuple[str, str]:
         digest.update(chunk)
     upload.seek(0)
     return kind, digest.hexdigest()
+
+
+def validate_uploads(files) -> list[tuple]:
+    """Validate every file before any is stored: (upload, kind, sha256) for each, or one
+    DomainError naming every bad file, so a refused batch leaves nothing on disk."""
+    checked, problems = [], []
+    for upload in files:
+        try:
+            checked.append((upload, *validate_upload(upload)))
+        except DomainError as error:
+            problems.append(error.message)
+    if problems:
+        raise DomainError(" ".join(problems), field="files")
+    return checked

@@ -13,7 +13,7 @@ from accounts.selectors import person_visible_to, user_has_role, user_has_role_f
 from audit.services import audit_record, model_snapshot
 from core.errors import DomainError, TransitionNotAllowed
 from core.notifications import Message, notify
-from supervision.evidence import validate_upload
+from supervision.evidence import validate_uploads
 from supervision.models import ClueTransfer, Evidence, Finding, FindingCategory, Inspection, Severity
 
 FILING_ROLES = (Role.SUPERVISOR, Role.DISCIPLINE_INSPECTOR, Role.UNIT_LEADER)
@@ -85,6 +85,7 @@ def finding_create(
 ) -> Finding:
     """File a finding (with its evidence files, all or nothing)."""
     _require_filing_role_for(actor, [unit])
+    checked_files = validate_uploads(files)
     if found_on > timezone.localdate():
         raise DomainError(_("A finding cannot be dated in the future."), field="found_on")
     if inspection is not None:
@@ -118,8 +119,8 @@ def finding_create(
     finding.full_clean()
     finding.save()
     finding.persons.set(persons)
-    for upload in files:
-        _evidence_store(actor=actor, upload=upload, unit=unit, finding=finding)
+    for checked in checked_files:
+        _evidence_store(actor=actor, checked=checked, unit=unit, finding=finding)
     audit_record(
         actor=actor,
         action="finding.create",
@@ -130,8 +131,9 @@ def finding_create(
     return finding
 
 
-def _evidence_store(*, actor, upload, unit: Unit, finding=None, progress_update=None) -> Evidence:
-    kind, sha256 = validate_upload(upload)
+def _evidence_store(*, actor, checked: tuple, unit: Unit, finding=None, progress_update=None) -> Evidence:
+    """Store one file already validated by validate_uploads."""
+    upload, kind, sha256 = checked
     evidence = Evidence(
         finding=finding,
         progress_update=progress_update,
@@ -156,7 +158,8 @@ def evidence_add_to_finding(*, actor, finding: Finding, files: Sequence) -> list
         raise DomainError(_("Choose at least one file."), field="files")
     if Evidence.objects.filter(finding=finding, locked_at__isnull=False).exists():
         raise DomainError(_("The notice of this finding is issued: its evidence can no longer change."), field="files")
-    stored = [_evidence_store(actor=actor, upload=upload, unit=finding.unit, finding=finding) for upload in files]
+    checked_files = validate_uploads(files)
+    stored = [_evidence_store(actor=actor, checked=c, unit=finding.unit, finding=finding) for c in checked_files]
     audit_record(
         actor=actor,
         action="finding.evidence_add",

@@ -26,14 +26,31 @@ def upload(name: str = "photo.png", content: bytes = PNG_BYTES, content_type: st
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def make_finding(*, actor, unit, severity="serious", category_code="work_discipline", area_code="vehicle_admin",
-                 description="值班期间玩手机游戏", found_on=None, files=(), persons=()):
+def make_finding(
+    *,
+    actor,
+    unit,
+    severity="serious",
+    category_code="work_discipline",
+    area_code="vehicle_admin",
+    description="值班期间玩手机游戏",
+    found_on=None,
+    files=(),
+    persons=(),
+):
     from accounts.models import BusinessArea
     from supervision.models import FindingCategory
     from supervision.services import finding_create
 
     return finding_create(
-        actor=actor, unit=unit, category=FindingCategory.objects.get(code=category_code), severity=severity,
-        description=description, found_on=found_on or date(2026, 11, 2), source="petition",
-        business_area=BusinessArea.objects.get(code=area_code), files=list(files), persons=list(persons),
+        actor=actor,
+        unit=unit,
+        category=FindingCategory.objects.get(code=category_code),
+        severity=severity,
+        description=description,
+        found_on=found_on or date(2026, 11, 2),
+        source="petition",
+        business_area=BusinessArea.objects.get(code=area_code),
+        files=list(files),
+        persons=list(persons),
     )
