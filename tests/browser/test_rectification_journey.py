@@ -9,6 +9,7 @@ from tests.browser.conftest import assert_no_horizontal_scroll, login, screensho
 
 
 def sign_out(page):
+    page.click("#current-user")  # the user menu holds "sign out"
     with page.expect_navigation():
         page.click("nav form[action$='/accounts/logout/'] button[type=submit]")
 

@@ -102,6 +102,7 @@ def test_language_choice_is_remembered_on_the_user(page, live_server, squad_lead
     squad_leader.refresh_from_db()
     assert squad_leader.preferred_language == "en"
 
+    page.click("#current-user")  # the user menu holds "sign out"
     logout_button = page.locator("nav form[action$='/accounts/logout/'] button[type=submit]")
     assert logout_button.inner_text().strip() == "Sign out"
     with page.expect_navigation():
