@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("supervision.api.urls")),
     path("", include("rectification.api.urls")),
+    path("", include("core.api.calendar")),
 ]

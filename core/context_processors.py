@@ -12,24 +12,36 @@ ADMIN_ROLES = {Role.ADMIN, Role.DISCIPLINE_INSPECTOR}
 # A group with one visible entry shows as a plain link, with several as a dropdown.
 MENU = [
     (_("Workbench"), [(_("Workbench"), "core:workbench", None)]),
-    (_("Supervision"), [
-        (_("Inspections"), "supervision:inspection_list", None),
-        (_("Findings"), "supervision:finding_list", None),
-        (_("Clues"), "supervision:clue_list", set(CLUE_ROLES)),
-    ]),
-    (_("Rectification"), [
-        (_("Notices"), "rectification:notice_list", None),
-        (_("Rectification items"), "rectification:item_list", None),
-        (_("Look-back reviews"), "rectification:look_back_list", None),
-    ]),
-    (_("Organisation"), [
-        (_("Units"), "org:unit_list", None),
-        (_("Persons"), "org:person_list", None),
-    ]),
-    (_("System"), [
-        (_("Operation log"), "audit:event_list", ADMIN_ROLES),
-        (_("API documentation"), "swagger-ui", {Role.ADMIN, Role.API_CLIENT, Role.SUPERVISOR}),
-    ]),
+    (
+        _("Supervision"),
+        [
+            (_("Inspections"), "supervision:inspection_list", None),
+            (_("Findings"), "supervision:finding_list", None),
+            (_("Clues"), "supervision:clue_list", set(CLUE_ROLES)),
+        ],
+    ),
+    (
+        _("Rectification"),
+        [
+            (_("Notices"), "rectification:notice_list", None),
+            (_("Rectification items"), "rectification:item_list", None),
+            (_("Look-back reviews"), "rectification:look_back_list", None),
+        ],
+    ),
+    (
+        _("Organisation"),
+        [
+            (_("Units"), "org:unit_list", None),
+            (_("Persons"), "org:person_list", None),
+        ],
+    ),
+    (
+        _("System"),
+        [
+            (_("Operation log"), "audit:event_list", ADMIN_ROLES),
+            (_("API documentation"), "swagger-ui", {Role.ADMIN, Role.API_CLIENT, Role.SUPERVISOR}),
+        ],
+    ),
 ]
 
 

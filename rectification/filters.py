@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
+from core.api.filters import StrictBooleanFilter
 from rectification.models import RectificationItem, RectificationNotice
 from supervision.models import Finding, FindingCategory, Severity
 
@@ -61,7 +62,7 @@ class ItemFilter(django_filters.FilterSet):
     notice = django_filters.NumberFilter(field_name="notice_id", label=_("Notice"))
     status = django_filters.ChoiceFilter(choices=RectificationItem.Status.choices, label=_("Status"))
     due_state = django_filters.ChoiceFilter(choices=RectificationItem.DueState.choices, label=_("Deadline state"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))
     category = django_filters.ModelChoiceFilter(
         field_name="finding__category", queryset=FindingCategory.objects.all(), label=_("Category")
     )

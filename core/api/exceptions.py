@@ -6,9 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError, TransitionNotAllowed
+from core.services import RowErrors
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RowErrors):
+        # An import names every bad row: [{"row": 3, "field": "date", "error": "..."}, ...].
+        return Response({"detail": exc.message, "rows": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, TransitionNotAllowed):
         return Response({"detail": exc.message, "current_status": exc.current_status}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):

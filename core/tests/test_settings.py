@@ -13,6 +13,7 @@ from config.env import env_bool, env_int, env_list
 ROOT = Path(__file__).resolve().parents[2]
 # Variables the test overlay sets for itself; the subprocess must not inherit them.
 _CONTROLLED = {
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DEBUG",
     "SECRET_KEY",
     "DATABASE_URL",

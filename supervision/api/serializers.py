@@ -1,0 +1,261 @@
+"""Input and output serializers of the supervision API.
+
+Input serializers only check shape and scope (a primary key outside the caller's data scope is as
+unknown as a missing one); the rules live in supervision.services.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from accounts.models import BusinessArea, Person, Unit
+from accounts.selectors import person_visible_to, visible_units
+from supervision.models import ClueTransfer, Evidence, Finding, Inspection, Severity, SupervisionLayer
+from supervision.selectors import category_choices, inspection_visible_to
+
+# Free text is capped so that one request cannot store megabytes in a row.
+LONG_TEXT = 5000
+MEDIUM_TEXT = 2000
+
+
+def evidence_download_url(evidence_id: int) -> str:
+    """The scoped HTML download view (supervision pages) of an evidence file."""
+    return f"/supervision/evidence/{evidence_id}/download/"
+
+
+def user_display_name(user) -> str:
+    """The person's name of a login, else its username. Needs `<user>__person` selected."""
+    person = getattr(user, "person", None)
+    return person.name if person is not None else user.get_username()
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class UserNameField(serializers.Field):
+    """A user foreign key shown as the person's name (read only)."""
+
+    def __init__(self, **kwargs):
+        # Null while the foreign key is null (not yet submitted, not yet decided, ...).
+        kwargs.update(read_only=True, allow_null=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return user_display_name(value)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up in the caller's data scope: `scope(user)` returns the queryset.
+
+    `queryset` names the model only (for the schema and without a request)."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return self.queryset.none()
+        return self.scope(request.user)
+
+
+class NamedRefSerializer(serializers.Serializer):
+    """`{id, name}` of a related unit or person."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+# --- inspections -----------------------------------------------------------------------------------
+
+
+# One component name for both: the schema shows "Inspection" and "InspectionRequest", and the
+# inspection kind enum keeps a single name.
+@extend_schema_serializer(component_name="Inspection")
+class InspectionOutputSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    layer_display = serializers.CharField(source="get_layer_display", read_only=True)
+    organizing_unit_name = serializers.CharField(source="organizing_unit.name", read_only=True)
+    target_units = NamedRefSerializer(many=True, read_only=True)
+    inspectors = NamedRefSerializer(many=True, read_only=True)
+    created_by_name = UserNameField(source="created_by")
+
+    class Meta:
+        model = Inspection
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "layer",
+            "layer_display",
+            "inspection_date",
+            "theme",
+            "summary",
+            "organizing_unit",
+            "organizing_unit_name",
+            "target_units",
+            "inspectors",
+            "created_by",
+            "created_by_name",
+            "created_at",
+        ]
+
+
+@extend_schema_serializer(component_name="Inspection")
+class InspectionCreateInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Inspection.Kind.choices)
+    layer = serializers.ChoiceField(choices=SupervisionLayer.choices)
+    inspection_date = serializers.DateField()
+    theme = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True, default="")
+    organizing_unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all(), scope=visible_units)
+    target_units = ScopedPrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), scope=visible_units, many=True, allow_empty=False
+    )
+    inspectors = ScopedPrimaryKeyRelatedField(
+        queryset=Person.objects.all(), scope=person_visible_to, many=True, required=False, default=list
+    )
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+class EvidenceOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    uploaded_by_name = UserNameField(source="uploaded_by")
+    locked = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "kind_display",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_by_name",
+            "uploaded_at",
+            "locked",
+            "locked_at",
+            "download_url",
+        ]
+
+    def get_locked(self, evidence: Evidence) -> bool:
+        return evidence.locked_at is not None
+
+    def get_download_url(self, evidence: Evidence) -> str:
+        return evidence_download_url(evidence.pk)
+
+
+class FilesInputSerializer(serializers.Serializer):
+    """One or more evidence files (multipart, the field repeated). Their type is judged by content."""
+
+    files = serializers.ListField(child=serializers.FileField(max_length=255), allow_empty=False)
+
+
+# --- findings ----------------------------------------------------------------------------------------
+
+
+class FindingOutputSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    source_display = serializers.CharField(source="get_source_display", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    business_area_name = serializers.StringRelatedField(source="business_area")
+    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    persons = NamedRefSerializer(many=True, read_only=True)
+    created_by_name = UserNameField(source="created_by")
+    evidence = EvidenceOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "unit",
+            "unit_name",
+            "inspection",
+            "source",
+            "source_display",
+            "category",
+            "category_name",
+            "business_area",
+            "business_area_name",
+            "severity",
+            "severity_display",
+            "description",
+            "persons",
+            "found_on",
+            "created_by",
+            "created_by_name",
+            "created_at",
+            "evidence",
+        ]
+
+
+class FindingCreateInputSerializer(serializers.Serializer):
+    """JSON, or multipart when files come along (`files` repeated, `persons` repeated)."""
+
+    unit = ScopedPrimaryKeyRelatedField(queryset=Unit.objects.all(), scope=visible_units)
+    category = serializers.PrimaryKeyRelatedField(queryset=category_choices())
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    description = serializers.CharField(max_length=LONG_TEXT)
+    found_on = serializers.DateField()
+    source = serializers.ChoiceField(choices=Finding.Source.choices, default=Finding.Source.INSPECTION)
+    business_area = serializers.PrimaryKeyRelatedField(
+        queryset=BusinessArea.objects.all(), required=False, allow_null=True, default=None
+    )
+    inspection = ScopedPrimaryKeyRelatedField(
+        queryset=Inspection.objects.all(),
+        scope=inspection_visible_to,
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    persons = ScopedPrimaryKeyRelatedField(
+        queryset=Person.objects.all(), scope=person_visible_to, many=True, required=False, default=list
+    )
+    files = serializers.ListField(child=serializers.FileField(max_length=255), required=False, default=list)
+
+
+class ClueTransferInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=LONG_TEXT)
+
+
+# --- clues ---------------------------------------------------------------------------------------------
+
+
+class ClueOutputSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="finding.unit_id", read_only=True)
+    unit_name = serializers.CharField(source="finding.unit.name", read_only=True)
+    finding_description = serializers.CharField(source="finding.description", read_only=True)
+    finding_severity = serializers.CharField(source="finding.severity", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    transferred_by_name = UserNameField(source="transferred_by")
+    disposed_by_name = UserNameField(source="disposed_by")
+
+    class Meta:
+        model = ClueTransfer
+        fields = [
+            "id",
+            "finding",
+            "unit",
+            "unit_name",
+            "finding_description",
+            "finding_severity",
+            "reason",
+            "status",
+            "status_display",
+            "transferred_by",
+            "transferred_by_name",
+            "transferred_at",
+            "disposal",
+            "disposed_by",
+            "disposed_by_name",
+            "disposed_at",
+        ]
+
+
+class ClueDisposeInputSerializer(serializers.Serializer):
+    disposal = serializers.CharField(max_length=LONG_TEXT)
