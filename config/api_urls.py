@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("supervision.api.urls")),
     path("", include("rectification.api.urls")),
+    path("", include("risk.api.urls")),
     path("", include("core.api.calendar")),
 ]

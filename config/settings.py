@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "supervision",
     "rectification",
+    "risk",
     "cases",
 ]
 
@@ -267,6 +268,22 @@ LOOK_BACK_DAYS = env_int("LOOK_BACK_DAYS", 90, minimum=1)
 DUE_SOON_WORKING_DAYS = env_int("DUE_SOON_WORKING_DAYS", 3, minimum=1)
 # The supervision centre (监管中心) whose supervisors receive the third rung of escalation.
 SUPERVISION_CENTRE_UNIT_CODE = env_str("SUPERVISION_CENTRE_UNIT_CODE", "ZD-JGZX")
+
+# --- Risk engine ----------------------------------------------------------------------------------
+# A person's risk index at or above these raises an alert of that grade (蓝黄橙红).
+RISK_ALERT_THRESHOLDS = {
+    "blue": env_int("RISK_ALERT_BLUE", 30, minimum=1),
+    "yellow": env_int("RISK_ALERT_YELLOW", 50, minimum=1),
+    "orange": env_int("RISK_ALERT_ORANGE", 70, minimum=1),
+    "red": env_int("RISK_ALERT_RED", 85, minimum=1),
+}
+if (
+    not RISK_ALERT_THRESHOLDS["blue"]
+    < RISK_ALERT_THRESHOLDS["yellow"]
+    < RISK_ALERT_THRESHOLDS["orange"]
+    < (RISK_ALERT_THRESHOLDS["red"])
+):
+    raise ImproperlyConfigured("RISK_ALERT_BLUE < RISK_ALERT_YELLOW < RISK_ALERT_ORANGE < RISK_ALERT_RED must hold.")
 
 # --- Email (optional; notifications are in-app first) ---------------------------------------------
 NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", default=False)

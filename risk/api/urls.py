@@ -1,0 +1,3 @@
+from risk.api import alerts, breakers, records
+
+urlpatterns = [*records.urlpatterns, *alerts.urlpatterns, *breakers.urlpatterns]
