@@ -1,0 +1,3 @@
+"""Placeholder: filled by the engineer writing this part of the risk API."""
+
+urlpatterns: list = []
