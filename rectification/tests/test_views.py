@@ -361,7 +361,6 @@ def test_one_person_cannot_acknowledge_both_sides(client, org, issued_notice, pa
     # then
     assert [h.ack_form for h in page.context["handovers"]] == [None, None]
     assert response.status_code == 403
-    assert "不同的人" in response.content.decode() or "different people" in response.content.decode()
     business.refresh_from_db()
     assert business.status == Handover.Status.PENDING
 

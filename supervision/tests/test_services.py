@@ -70,8 +70,9 @@ def test_refused_types_write_nothing(org, supervisor, name, content):
 
 def test_too_large_is_refused(org, supervisor, settings):
     settings.EVIDENCE_MAX_BYTES = len(PNG_BYTES) - 1
-    with pytest.raises(DomainError, match="too large"):
+    with pytest.raises(DomainError) as error:
         make_finding(actor=supervisor, unit=org.a1, files=[upload()])
+    assert error.value.field == "files" and "photo.png" in error.value.message
     assert not Finding.objects.exists()
 
 
