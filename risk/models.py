@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import BusinessArea, Person, Post, Unit
 
@@ -18,7 +19,7 @@ class BusinessRecord(models.Model):
 
     class Status(models.TextChoices):
         COMPLETED = "completed", _("Completed")
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("business record status", "In progress")
         CANCELLED = "cancelled", _("Cancelled")
         DELETED = "deleted", _("Deleted")
 
@@ -248,7 +249,7 @@ class AlertVerification(models.Model):
     verifier = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("verifier"), on_delete=models.PROTECT, related_name="+"
     )
-    role = models.CharField(_("as"), max_length=30)
+    role = models.CharField(_("verifying role"), max_length=30)
     agree = models.BooleanField(_("agrees"))
     factor_opinions = models.JSONField(_("opinions per factor"), default=dict)
     comment = models.TextField(_("comment"))

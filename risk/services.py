@@ -10,7 +10,7 @@ The sums are SQL aggregates; alerts are raised for persons at or above the lowes
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -51,10 +51,24 @@ def risk_models_sync() -> int:
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month of `month` as [start, end) in settings.TIME_ZONE (not a request's zone: the
+    assessment of a month must not depend on who asks)."""
     start = month.replace(day=1)
     end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    zone = timezone.get_current_timezone()
+    zone = timezone.get_default_timezone()
     return datetime.combine(start, time.min, zone), datetime.combine(end, time.min, zone)
+
+
+def assessment_month(text: str | None = None, *, today: date | None = None) -> date:
+    """The first day of the month written `YYYY-MM`; without text, the month before `today` (the
+    month a run on the 1st assesses). Raises ValueError with a readable message on a bad month."""
+    if not text:
+        first = (today or timezone.localdate()).replace(day=1)
+        return (first - timedelta(days=1)).replace(day=1)
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"the month must look like 2026-10 (year-month), got {text!r}") from None
 
 
 def alert_grade(index: Decimal) -> str | None:
@@ -72,6 +86,7 @@ class AssessmentResult:
     hits: int
     scores: int
     alerts_created: int
+    alerts_withdrawn: int = 0
 
 
 def _contribution(weight: Decimal, ratio: float) -> Decimal:
@@ -121,7 +136,7 @@ def assessment_run(*, month: date, actor=None) -> AssessmentResult:
             batch_size=2000,
         )
         scores = _score(assessment)
-        alerts_created = _raise_alerts(assessment)
+        alerts_created, alerts_withdrawn = _raise_alerts(assessment)
         Assessment.objects.filter(pk=assessment.pk).update(
             finished_at=timezone.now(),
             hit_count=len(computed),
@@ -132,9 +147,21 @@ def assessment_run(*, month: date, actor=None) -> AssessmentResult:
             actor=actor,
             action="assessment.run",
             target=assessment,
-            changes={"hits": len(computed), "scores": scores, "alerts_created": alerts_created, "run": assessment.runs},
+            changes={
+                "hits": len(computed),
+                "scores": scores,
+                "alerts_created": alerts_created,
+                "alerts_withdrawn": alerts_withdrawn,
+                "run": assessment.runs,
+            },
         )
-    return AssessmentResult(assessment=assessment, hits=len(computed), scores=scores, alerts_created=alerts_created)
+    return AssessmentResult(
+        assessment=assessment,
+        hits=len(computed),
+        scores=scores,
+        alerts_created=alerts_created,
+        alerts_withdrawn=alerts_withdrawn,
+    )
 
 
 def _score(assessment: Assessment) -> int:
@@ -175,10 +202,12 @@ def _score(assessment: Assessment) -> int:
     post_totals = (
         hits.filter(person__post__isnull=False).values("person__post_id").annotate(total=Sum("contribution")).order_by()
     )
+    post_contributions = _contributions_by(hits.filter(person__post__isnull=False), "person__post_id")
     root = Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True).first()
     for row in post_totals:
         post_id = row["person__post_id"]
         index = min(row["total"] / max(headcount.get(post_id, 1), 1), Decimal(100)).quantize(Decimal("0.1"))
+        factors = post_contributions.get(post_id, [])
         rows.append(
             RiskScore(
                 assessment=assessment,
@@ -187,6 +216,8 @@ def _score(assessment: Assessment) -> int:
                 post_id=post_id,
                 unit_id=root,
                 index=index,
+                contributions={f["model"]: str(f["contribution"]) for f in factors},
+                top_factors=factors[:5],
             )
         )
     # units: every hit in the unit over its headcount
@@ -237,16 +268,19 @@ def _contributions_by(hits, key: str) -> dict[int, list[dict]]:
     return result
 
 
-def _raise_alerts(assessment: Assessment) -> int:
-    """One alert per person at or above the lowest threshold. A pending alert is refreshed; a
-    decided one is never touched; none is created twice (unique per month and person)."""
+def _raise_alerts(assessment: Assessment) -> tuple[int, int]:
+    """One alert per person at or above the lowest threshold. A pending alert nobody has verified yet
+    is refreshed, or withdrawn (deleted) when its person no longer crosses the threshold; an alert
+    with a verification or a decision is never touched; none is created twice (unique per month and
+    person). Returns (created, withdrawn)."""
     lowest = min(settings.RISK_ALERT_THRESHOLDS.values())
     scores = RiskScore.objects.filter(assessment=assessment, subject_kind=SubjectKind.PERSON, index__gte=lowest)
     existing = {
         a.person_id: a for a in Alert.objects.filter(assessment=assessment).annotate(reviews=Count("verifications"))
     }
-    new, refreshed = [], []
+    new, refreshed, crossing = [], [], set()
     for score in scores:
+        crossing.add(score.person_id)
         grade = alert_grade(score.index)
         alert = existing.get(score.person_id)
         if alert is None:
@@ -263,6 +297,13 @@ def _raise_alerts(assessment: Assessment) -> int:
         elif alert.status == Alert.Status.PENDING and not alert.reviews:
             alert.grade, alert.index, alert.factors = grade, score.index, score.top_factors
             refreshed.append(alert)
+    stale = [
+        alert.pk
+        for person_id, alert in existing.items()
+        if person_id not in crossing and alert.status == Alert.Status.PENDING and not alert.reviews
+    ]
     Alert.objects.bulk_create(new, ignore_conflicts=True)
     Alert.objects.bulk_update(refreshed, ["grade", "index", "factors"])
-    return len(new)
+    if stale:
+        Alert.objects.filter(pk__in=stale, status=Alert.Status.PENDING, verifications__isnull=True).delete()
+    return len(new), len(stale)
