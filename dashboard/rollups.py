@@ -1,0 +1,310 @@
+"""Refreshing the monthly rollups (dashboard.models.RollupMonthly) from the large tables.
+
+Each source is ONE aggregate query (`values(month, unit, dims).annotate(Count)`) over a run of
+consecutive months, written with `bulk_create`; a refresh deletes the months it recomputes and inserts
+them again inside one transaction, so running it twice changes nothing and a reader never sees a
+half-written month. Which months a refresh recomputes:
+
+- a measure never refreshed before: every month that has data (the first run backfills);
+- business records: the months of the records imported (or re-imported) since the last refresh, with
+  a margin for imports whose transaction was still open then (`imported_at` is indexed);
+- every other measure: the trailing TRAILING_MONTHS months (what the trends show). Older months
+  change only when old data is edited; `refresh_rollups --month YYYY-MM` recomputes one month of
+  every measure by hand.
+
+Each measure's RollupState records when it was refreshed: the `as_of` of the figures read from it.
+Rollups are derived data, not a state change of the business: a refresh is not audited.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import BusinessArea
+from cases.models import Case
+from dashboard.models import Measure, RollupMonthly, RollupState
+from rectification.models import RectificationItem
+from risk.models import Alert, BusinessRecord, CircuitBreak, ModelHit
+from supervision.models import Finding
+
+TRAILING_MONTHS = 13
+# Records imported up to this long before the previous refresh are looked at again: an import whose
+# transaction was open during that refresh committed rows stamped before it.
+IMPORT_MARGIN = timedelta(hours=2)
+BATCH_SIZE = 2000
+
+Item = RectificationItem
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def _month_start(month: date) -> datetime:
+    return datetime.combine(month, time.min, timezone.get_default_timezone())
+
+
+def _runs(months: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive months grouped into (first, last) runs: one aggregate query per run."""
+    runs: list[tuple[date, date]] = []
+    for month in sorted(set(months)):
+        if runs and _next_month(runs[-1][1]) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
+def _datetime_range(field_name: str, first: date, last: date) -> Q:
+    return Q(**{f"{field_name}__gte": _month_start(first), f"{field_name}__lt": _month_start(_next_month(last))})
+
+
+def _date_range(field_name: str, first: date, last: date) -> Q:
+    return Q(**{f"{field_name}__gte": first, f"{field_name}__lt": _next_month(last)})
+
+
+def _month_of(field_name: str, *, is_datetime: bool = True) -> TruncMonth:
+    if not is_datetime:
+        return TruncMonth(field_name, output_field=DateField())
+    # Months of settings.TIME_ZONE, not of whoever triggered the refresh.
+    return TruncMonth(field_name, output_field=DateField(), tzinfo=timezone.get_default_timezone())
+
+
+class Source:
+    """One aggregate query that yields the rows of one or more measures."""
+
+    measures: tuple[str, ...] = ()
+
+    def data_months(self) -> list[date]:
+        """Every month that has data (a first refresh backfills them)."""
+        raise NotImplementedError
+
+    def rows(self, first: date, last: date, today: date) -> Iterable[RollupMonthly]:
+        """The rollup rows of the months from `first` to `last` (first days of months)."""
+        raise NotImplementedError
+
+
+class CountSource(Source):
+    """Count the rows of a queryset per month of `month_field`, unit and up to two dimensions."""
+
+    def __init__(self, measure, month_field, *, queryset, is_datetime=True, dims=(), condition=None):
+        self.measures = (measure,)
+        self.month_field = month_field
+        self.queryset = queryset
+        self.is_datetime = is_datetime
+        self.dims = dims
+        self.condition = condition
+
+    def data_months(self):
+        if self.is_datetime:
+            dates = self.queryset().datetimes(self.month_field, "month", tzinfo=timezone.get_default_timezone())
+            return [moment.date() for moment in dates]
+        return list(self.queryset().dates(self.month_field, "month"))
+
+    def rows(self, first, last, today):
+        in_range = (_datetime_range if self.is_datetime else _date_range)(self.month_field, first, last)
+        queryset = self.queryset().filter(in_range)
+        if self.condition is not None:
+            queryset = queryset.filter(self.condition(today))
+        keys = {"rollup_month": _month_of(self.month_field, is_datetime=self.is_datetime)}
+        for index, expression in enumerate(self.dims, start=1):
+            keys[f"rollup_dim{index}"] = expression
+        aggregate = queryset.annotate(**keys).values("unit_id", *keys).annotate(rollup_value=Count("pk")).order_by()
+        measure = self.measures[0]
+        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+            yield RollupMonthly(
+                month=row["rollup_month"],
+                unit_id=row["unit_id"],
+                measure=measure,
+                dim1=_dim(row.get("rollup_dim1")),
+                dim2=_dim(row.get("rollup_dim2")),
+                value=row["rollup_value"],
+            )
+
+
+class AlertAreaSource(Source):
+    """Alerts by business area: an alert counts once in each area of the models that hit its person in
+    its assessment. One query: per (month, unit, status), a conditional count per area."""
+
+    measures = (Measure.ALERT_AREAS,)
+
+    def data_months(self):
+        return list(Alert.objects.order_by().values_list("assessment__month", flat=True).distinct())
+
+    def rows(self, first, last, today):
+        areas = BusinessArea.Code.values
+        counts = {
+            f"area_{area}": Count(
+                "pk",
+                filter=Q(
+                    Exists(
+                        ModelHit.objects.filter(
+                            assessment_id=OuterRef("assessment_id"), person_id=OuterRef("person_id"), model__area=area
+                        )
+                    )
+                ),
+            )
+            for area in areas
+        }
+        aggregate = (
+            Alert.objects.filter(assessment__month__gte=first, assessment__month__lte=last)
+            .values("assessment__month", "unit_id", "status")
+            .annotate(**counts)
+            .order_by()
+        )
+        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+            for area in areas:
+                if row[f"area_{area}"]:
+                    yield RollupMonthly(
+                        month=row["assessment__month"],
+                        unit_id=row["unit_id"],
+                        measure=Measure.ALERT_AREAS,
+                        dim1=area,
+                        dim2=row["status"],
+                        value=row[f"area_{area}"],
+                    )
+
+
+class RecordSource(Source):
+    """Business records and flagged records by area: one query for both measures."""
+
+    FLAG_FIELDS = tuple(f"flag_{flag}" for flag in BusinessRecord.FLAGS)
+
+    measures = (Measure.BUSINESS_RECORDS, Measure.FLAGGED_RECORDS)
+
+    def data_months(self):
+        dates = BusinessRecord.objects.datetimes("accepted_at", "month", tzinfo=timezone.get_default_timezone())
+        return [moment.date() for moment in dates]
+
+    def changed_months(self, since: datetime) -> list[date]:
+        dates = BusinessRecord.objects.filter(imported_at__gte=since).datetimes(
+            "accepted_at", "month", tzinfo=timezone.get_default_timezone()
+        )
+        return [moment.date() for moment in dates]
+
+    def rows(self, first, last, today):
+        flagged = Q()
+        for flag_field in self.FLAG_FIELDS:
+            flagged |= Q(**{flag_field: True})
+        aggregate = (
+            BusinessRecord.objects.filter(_datetime_range("accepted_at", first, last))
+            .annotate(rollup_month=_month_of("accepted_at"))
+            .values("rollup_month", "unit_id", "area")
+            .annotate(records=Count("pk"), flagged=Count("pk", filter=flagged))
+            .order_by()
+        )
+        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+            common = {"month": row["rollup_month"], "unit_id": row["unit_id"], "dim1": row["area"], "dim2": ""}
+            yield RollupMonthly(measure=Measure.BUSINESS_RECORDS, value=row["records"], **common)
+            if row["flagged"]:
+                yield RollupMonthly(measure=Measure.FLAGGED_RECORDS, value=row["flagged"], **common)
+
+
+def _dim(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _overdue(today: date) -> Q:
+    """Not closed out by the deadline, once the deadline has passed (closed late, or still not closed)."""
+    return Q(deadline__lt=today) & (Q(closed_at__isnull=True) | Q(closed_at__date__gt=F("deadline")))
+
+
+SOURCES: list[Source] = [
+    CountSource(Measure.FINDINGS, "found_on", queryset=lambda: Finding.objects.all(), is_datetime=False),
+    CountSource(Measure.ITEMS_OPENED, "created_at", queryset=lambda: Item.objects.all()),
+    CountSource(
+        Measure.ITEMS_CLOSED,
+        "closed_at",
+        queryset=lambda: Item.objects.filter(status=Item.Status.CLOSED, closed_at__isnull=False),
+    ),
+    CountSource(
+        Measure.ITEMS_OVERDUE, "deadline", queryset=lambda: Item.objects.all(), is_datetime=False, condition=_overdue
+    ),
+    CountSource(
+        Measure.ALERTS,
+        "assessment__month",
+        queryset=lambda: Alert.objects.all(),
+        is_datetime=False,
+        dims=(F("grade"), F("status")),
+    ),
+    AlertAreaSource(),
+    CountSource(Measure.BREAKERS, "tripped_at", queryset=lambda: CircuitBreak.objects.all()),
+    CountSource(Measure.CASES, "opened_at", queryset=lambda: Case.objects.all()),
+    RecordSource(),
+]
+
+
+@dataclass
+class RefreshResult:
+    refreshed_at: datetime
+    months: dict[str, list[str]] = field(default_factory=dict)  # measure -> ["2026-10", ...]
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def trailing_months(today: date, count: int = TRAILING_MONTHS) -> list[date]:
+    months = [today.replace(day=1)]
+    while len(months) < count:
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return sorted(months)
+
+
+@transaction.atomic
+def rollups_refresh(*, month: date | None = None, today: date | None = None) -> RefreshResult:
+    """Recompute the rollups: `month` (any first-of-month date) for every measure, or by default the
+    months each measure needs (see the module docstring). Idempotent; one transaction."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    # Every state row exists, then is locked: two refreshes (beat and a hand run) queue instead of
+    # deleting each other's rows half-way.
+    RollupState.objects.bulk_create([RollupState(measure=measure) for measure in Measure.values], ignore_conflicts=True)
+    states = {state.measure: state for state in RollupState.objects.select_for_update().order_by("measure")}
+    result = RefreshResult(refreshed_at=now)
+    for source in SOURCES:
+        source_states = [states[measure] for measure in source.measures]
+        months = _months_to_refresh(source, source_states, month=month, today=today)
+        written = dict.fromkeys(source.measures, 0)
+        for first, last in _runs(months):
+            RollupMonthly.objects.filter(measure__in=source.measures, month__gte=first, month__lte=last).delete()
+            batch: list[RollupMonthly] = []
+            for row in source.rows(first, last, today):
+                batch.append(row)
+                written[row.measure] += 1
+                if len(batch) >= BATCH_SIZE:
+                    RollupMonthly.objects.bulk_create(batch)
+                    batch = []
+            if batch:
+                RollupMonthly.objects.bulk_create(batch)
+        for state in source_states:
+            state.refreshed_at = now
+            state.months_refreshed = len(months)
+            state.rows = written[state.measure]
+            if isinstance(source, RecordSource) and month is None:
+                state.watermark = now
+            state.save(update_fields=["refreshed_at", "months_refreshed", "rows", "watermark"])
+            result.months[state.measure] = [f"{m:%Y-%m}" for m in sorted(months)]
+            result.rows[state.measure] = written[state.measure]
+    return result
+
+
+def _months_to_refresh(source: Source, states: list[RollupState], *, month: date | None, today: date) -> list[date]:
+    if month is not None:
+        return [month.replace(day=1)]
+    never = any(state.refreshed_at is None for state in states)
+    if isinstance(source, RecordSource):
+        watermark = min((state.watermark for state in states if state.watermark), default=None)
+        if never or watermark is None:
+            return source.data_months()
+        return source.changed_months(watermark - IMPORT_MARGIN)
+    window = trailing_months(today)
+    if never:
+        return sorted(set(source.data_months()) | set(window))
+    return window
