@@ -3,10 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.selectors import user_roles
+from cases.selectors import CASE_ROLES
 from core.models import Notification
+from dashboard.roles import DASHBOARD_ROLES
+from public.selectors import FEEDBACK_ROLES as PUBLIC_STAFF_ROLES
+from reports.selectors import PAGE_ROLES as REPORT_PAGE_ROLES
+from risk.selectors import ALERT_OVERSIGHT_ROLES
 from supervision.selectors import CLUE_ROLES
 
 ADMIN_ROLES = {Role.ADMIN, Role.DISCIPLINE_INSPECTOR}
+RISK_OVERSIGHT_ROLES = set(ALERT_OVERSIGHT_ROLES)
+RISK_READER_ROLES = {*ALERT_OVERSIGHT_ROLES, Role.UNIT_LEADER}
 
 # The menu: groups of (label, url name, roles that see it; None = every signed-in user).
 # A group with one visible entry shows as a plain link, with several as a dropdown.
@@ -26,6 +33,38 @@ MENU = [
             (_("Notices"), "rectification:notice_list", None),
             (_("Rectification items"), "rectification:item_list", None),
             (_("Look-back reviews"), "rectification:look_back_list", None),
+            (_("Public summaries"), "public:summary_list", set(PUBLIC_STAFF_ROLES)),
+            (_("Public feedback"), "public:feedback_list", set(PUBLIC_STAFF_ROLES)),
+        ],
+    ),
+    (
+        _("Risk"),
+        [
+            (_("Risk alerts"), "risk:alert_list", RISK_READER_ROLES),
+            (_("Monthly assessments"), "risk:assessment_list", RISK_READER_ROLES),
+            (_("Circuit breaks"), "risk:breaker_list", RISK_READER_ROLES),
+            (_("Breaker allowlist"), "risk:allowlist", RISK_OVERSIGHT_ROLES),
+            (_("Business records"), "risk:record_list", RISK_READER_ROLES),
+            (_("Supervision models"), "risk:model_list", RISK_OVERSIGHT_ROLES),
+            (_("Risk-alert lists"), "risk:risk_list_list", None),
+        ],
+    ),
+    (
+        _("Integrity cases"),
+        [
+            (_("Cases"), "cases:case_list", set(CASE_ROLES)),
+            (_("Liability records"), "cases:liability_list", None),
+            (_("Liability rules"), "cases:rule_list", None),
+        ],
+    ),
+    (_("Ratings"), [(_("Double Clean rating rounds"), "ratings:round_list", None)]),
+    (
+        _("Dashboard"),
+        [
+            (_("Committee dashboard"), "dashboard:index", set(DASHBOARD_ROLES)),
+            (_("Big screen"), "dashboard:screen", set(DASHBOARD_ROLES)),
+            (_("Statistics"), "dashboard:statistics", set(DASHBOARD_ROLES)),
+            (_("Supervision reports"), "reports:report_list", set(REPORT_PAGE_ROLES)),
         ],
     ),
     (
@@ -33,6 +72,8 @@ MENU = [
         [
             (_("Units"), "org:unit_list", None),
             (_("Persons"), "org:person_list", None),
+            # Everyone: the archives of the units in scope, or at least one's own (archive.selectors).
+            (_("Integrity archive"), "archive:index", None),
         ],
     ),
     (

@@ -17,6 +17,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.selectors import user_has_role
+from core.api.filters import YearFilter
 from core.errors import NotPermitted
 from core.models import CalendarDay
 from core.services import calendar_import, calendar_rows_parse
@@ -69,7 +70,7 @@ class CalendarImportErrorSerializer(serializers.Serializer):
 
 
 class CalendarDayFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=gettext_lazy("Year"))
+    year = YearFilter(field_name="date", lookup_expr="year", label=gettext_lazy("Year"))
     kind = django_filters.ChoiceFilter(choices=CalendarDay.Kind.choices, label=gettext_lazy("Kind"))
 
     class Meta:

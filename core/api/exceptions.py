@@ -1,6 +1,9 @@
 """One place that turns domain and validation errors into HTTP answers."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,3 +28,21 @@ def exception_handler(exc, context):
             body = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def page_not_found(request, exception):
+    """Django's 404 (an URL no route matches, e.g. /api/v1/findings/abc/): JSON under /api/, as every
+    other API error; the HTML page elsewhere. Wired as `handler404` in config/urls.py."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500: JSON under /api/, the HTML page elsewhere. Wired as `handler500` in config/urls.py."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": gettext("Internal server error. Nothing was half-saved; please retry.")},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return defaults.server_error(request)

@@ -1,4 +1,19 @@
+from django.utils.translation import gettext as _
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+
+
+def strict_page_size(paginator, request):
+    """The requested page size, up to the maximum; one that is not a positive integer (page_size=abc,
+    page_size=0, page_size=) is a 400 naming `page_size` rather than silently the default."""
+    raw = request.query_params.get(paginator.page_size_query_param)
+    if raw is None:
+        return paginator.page_size
+    try:
+        size = pagination._positive_int(raw, strict=True)
+    except (TypeError, ValueError):
+        raise ValidationError({paginator.page_size_query_param: [_("Enter a whole number of at least 1.")]}) from None
+    return min(size, paginator.max_page_size)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -8,6 +23,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        return strict_page_size(self, request)
+
 
 class CursorPagination(pagination.CursorPagination):
     """For big, append-mostly tables: no COUNT(*), stable under inserts, cost independent of depth."""
@@ -16,3 +34,6 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-pk"
+
+    def get_page_size(self, request):
+        return strict_page_size(self, request)

@@ -38,8 +38,9 @@ def report_progress(page, tmp_path, text, name):
     assert name in page.content()
 
 
-def test_dual_handover_journey(page, live_server, tmp_path, org, draft_notice, supervisor, party_secretary,
-                               business_lead, squad_leader):
+def test_dual_handover_journey(
+    page, live_server, tmp_path, org, draft_notice, supervisor, party_secretary, business_lead, squad_leader
+):
     notice_path = f"/rectification/notices/{draft_notice.pk}/"
     person = PersonFactory(unit=org.a1, name="责任人张三")
     leader = PersonFactory(unit=org.a1, name="责任领导李四")
@@ -66,7 +67,9 @@ def test_dual_handover_journey(page, live_server, tmp_path, org, draft_notice, s
     draft_notice.refresh_from_db()
     assert draft_notice.status == RectificationNotice.Status.ACKNOWLEDGED
     assert set(draft_notice.handovers.values_list("acknowledged_by__username", flat=True)) == {
-        "party_secretary", "biz_lead"}
+        "party_secretary",
+        "biz_lead",
+    }
     screenshot(page, "rectification-2-acknowledged")
 
     # the squad leader breaks it into an item
