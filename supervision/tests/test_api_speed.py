@@ -1,0 +1,60 @@
+"""The findings list after bench B4b: the hand-built representation and the pinned query count."""
+
+import pytest
+from django.utils import translation
+from rest_framework.test import APIRequestFactory
+
+from accounts.tests.factories import PersonFactory
+from supervision.api.serializers import FindingOutputSerializer
+from supervision.models import Finding
+from supervision.tests.factories import PNG_BYTES, make_finding, upload
+
+LIST_URL = "/api/v1/findings/"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_fast_representation_is_the_generic_one(org, supervisor, language):
+    # given: findings with and without persons and evidence, of two sources and severities
+    officer = PersonFactory(unit=org.a1, name="民警甲")
+    make_finding(actor=supervisor, unit=org.a1, persons=[officer], files=[upload(content=PNG_BYTES)])
+    bare = make_finding(actor=supervisor, unit=org.a2, severity="general", description="<b>未佩戴</b>")
+    Finding.objects.filter(pk=bare.pk).update(source="complaint")
+    request = APIRequestFactory().get(LIST_URL)
+    serializer = FindingOutputSerializer(context={"request": request})
+    findings = Finding.objects.select_related("unit", "category", "business_area", "created_by__person")
+
+    with translation.override(language):
+        for finding in findings.prefetch_related("persons", "evidence__uploaded_by__person"):
+            # when
+            fast = serializer.to_representation(finding)
+            generic = super(FindingOutputSerializer, serializer).to_representation(finding)
+
+            # then
+            assert fast == generic
+            assert list(fast) == list(serializer.fields)
+    assert {len(row["persons"]) for row in [serializer.to_representation(f) for f in findings]} == {0, 1}
+
+
+def test_a_page_of_50_findings_costs_eight_queries(api, org, supervisor, django_assert_num_queries):
+    """Pinned after bench B4b: token, circuit-break check, role assignments, the `within` unit, the
+    count, the page, its persons and its evidence — whatever the page size."""
+    from accounts.services import api_token_issue
+
+    # given
+    officer = PersonFactory(unit=org.a1, name="民警乙")
+    for number in range(60):
+        make_finding(actor=supervisor, unit=org.a1, persons=[officer], description=f"问题{number}")
+    _token, key = api_token_issue(user=supervisor)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    api.get(LIST_URL)  # the token's last-used time is written once a minute, not in the measured call
+
+    # when
+    with django_assert_num_queries(8):
+        response = api.get(LIST_URL, {"within": org.a.pk, "severity": "serious", "page_size": 50})
+
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 60
+    assert len(body["results"]) == 50
+    assert body["results"][0]["persons"] == [{"id": officer.pk, "name": "民警乙"}]
