@@ -34,3 +34,8 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+
+# Benchmarks B1-B7 on the local PostgreSQL (BENCH_DATABASE_URL); see docs/PERFORMANCE.md.
+# `make bench BENCH_ARGS="--scale 0.01 --rounds 3"` for a quick run.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -105,6 +105,17 @@ def business_lead(org):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate-limit counters (public feedback, login lockout)
+    and cached figures must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Evidence files of a test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -158,8 +169,12 @@ def draft_notice(org, supervisor, finding_a1):
     from rectification.services import notice_create
 
     return notice_create(
-        actor=supervisor, unit=org.a1, findings=[finding_a1], title="关于一中队工作纪律问题的整改通知",
-        requirements="立即整改，举一反三。", deadline=timezone.localdate() + timedelta(days=30),
+        actor=supervisor,
+        unit=org.a1,
+        findings=[finding_a1],
+        title="关于一中队工作纪律问题的整改通知",
+        requirements="立即整改，举一反三。",
+        deadline=timezone.localdate() + timedelta(days=30),
     )
 
 
@@ -175,10 +190,12 @@ def acknowledged_notice(issued_notice, party_secretary, business_lead):
     from rectification.models import Handover
     from rectification.services import handover_acknowledge
 
-    handover_acknowledge(actor=party_secretary, handover=issued_notice.handovers.get(side=Handover.Side.PARTY),
-                         opinion="支部已签收")
-    handover_acknowledge(actor=business_lead, handover=issued_notice.handovers.get(side=Handover.Side.BUSINESS),
-                         opinion="车管科已签收")
+    handover_acknowledge(
+        actor=party_secretary, handover=issued_notice.handovers.get(side=Handover.Side.PARTY), opinion="支部已签收"
+    )
+    handover_acknowledge(
+        actor=business_lead, handover=issued_notice.handovers.get(side=Handover.Side.BUSINESS), opinion="车管科已签收"
+    )
     issued_notice.refresh_from_db()
     return issued_notice
 
@@ -193,8 +210,12 @@ def open_item(acknowledged_notice, squad_leader, org, finding_a1):
     from rectification.services import item_create
 
     return item_create(
-        actor=squad_leader, notice=acknowledged_notice, finding=finding_a1, problem="值班期间玩手机游戏",
-        measures="组织纪律教育，落实值班巡查", responsible_department=org.a1,
+        actor=squad_leader,
+        notice=acknowledged_notice,
+        finding=finding_a1,
+        problem="值班期间玩手机游戏",
+        measures="组织纪律教育，落实值班巡查",
+        responsible_department=org.a1,
         responsible_person=PersonFactory(unit=org.a1, name="责任人甲"),
         responsible_leader=PersonFactory(unit=org.a1, name="责任领导乙"),
         deadline=timezone.localdate() + timedelta(days=20),
@@ -208,3 +229,36 @@ def submitted_item(open_item, squad_leader):
 
     progress_add(actor=squad_leader, item=open_item, text="已组织全队纪律教育", files=[upload("整改照片.png")])
     return item_submit(actor=squad_leader, item=open_item, note="整改完成，申请销号")
+
+
+# --- Serialized rollback across browser tests -------------------------------------------------------
+# Playwright's sync API runs on greenlets, which switch the context that Django's per-context
+# `connections` live in: after a browser test the test thread may get a NEW connection object that
+# lacks the `_test_serialized_contents` taken when the test database was created, so a later
+# `serialized_rollback` test would silently restore nothing and find the reference tables empty.
+# Keep the serialized contents and hand them to whichever connection object is current.
+_SERIALIZED: dict[str, str] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            _SERIALIZED[alias] = contents
+        elif alias in _SERIALIZED:
+            connection._test_serialized_contents = _SERIALIZED[alias]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's database setup, then keep what it serialized (see above)."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            _SERIALIZED[alias] = contents

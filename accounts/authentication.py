@@ -6,6 +6,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
 from accounts.services import api_token_lookup
+from risk.enforcement import user_is_suspended
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -29,6 +30,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_lookup(key)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        if user_is_suspended(token.user):
+            raise exceptions.AuthenticationFailed(_("This account is suspended by a circuit break."))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

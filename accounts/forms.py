@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,23 @@ class LoginForm(AuthenticationForm):
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def get_invalid_login_error(self):
+        """A user who gave the right password but is suspended by a circuit break (预警熔断) is told
+        so, and whom to ask; anyone else gets the generic error, which reveals nothing."""
+        from risk.enforcement import user_is_suspended
+
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        user = get_user_model()._default_manager.filter(username=username).first() if username else None
+        if user is not None and user.is_active and user_is_suspended(user) and user.check_password(password or ""):
+            return forms.ValidationError(
+                _(
+                    "This account is suspended by a circuit break (预警熔断). "
+                    "Ask your unit leader to request a restore."
+                ),
+                code="circuit_break",
+            )
+        return super().get_invalid_login_error()
 
 
 class PersonFilterForm(forms.Form):

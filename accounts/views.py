@@ -57,6 +57,8 @@ def unit_list(request):
 
 @login_required
 def unit_detail(request, pk):
+    from ratings.selectors import published_ratings_of_unit
+
     unit = access_unit(request.user, pk)
     visible = unit_visible_to(request.user)
     today = timezone.localdate()
@@ -75,6 +77,7 @@ def unit_detail(request, pk):
             .order_by("level", "start_date"),
             "person_count": person_visible_to(request.user).filter(unit=unit, is_active=True).count(),
             "history": unit.history.select_related("history_user")[:10],
+            "published_ratings": published_ratings_of_unit(request.user, unit),
         },
     )
 
@@ -101,6 +104,8 @@ def person_list(request):
 
 @login_required
 def person_detail(request, pk):
+    from cases.eligibility import person_eligibility
+
     person = access_person(request.user, pk)
     return render(
         request,
@@ -109,5 +114,6 @@ def person_detail(request, pk):
             "person": person,
             "positions": person.positions.select_related("unit").prefetch_related("in_charge_of"),
             "history": person.history.select_related("history_user", "unit")[:20],
+            "eligibility": person_eligibility(person, timezone.localdate()),
         },
     )

@@ -20,5 +20,11 @@ urlpatterns = [
     path("", include("supervision.api.urls")),
     path("", include("rectification.api.urls")),
     path("", include("risk.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("ratings.api.urls")),
+    path("", include("archive.api.urls")),
+    path("", include("dashboard.api.urls")),
+    path("", include("reports.api.urls")),
+    path("", include("public.api.urls")),
     path("", include("core.api.calendar")),
 ]

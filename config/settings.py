@@ -23,7 +23,10 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off. For development, run `make run` once (it writes a "
+            ".env with DEBUG=1) or set DEBUG=1; in production, set SECRET_KEY."
+        )
     # Development only: a fixed, obviously insecure key; production must set SECRET_KEY.
     SECRET_KEY = "dev-insecure-key-only-for-debug-never-in-production-0123456789"  # noqa: S105 (DEBUG only)
 
@@ -55,10 +58,17 @@ INSTALLED_APPS = [
     "rectification",
     "risk",
     "cases",
+    "ratings",
+    "archive",
+    "dashboard",
+    "reports",
+    "public",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy: scripts from this origin only (core/security.py).
+    "core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "risk.enforcement.CircuitBreakMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -126,7 +137,8 @@ if env_str("CACHE_URL"):
 # --- Authentication, sessions, lockout (等保 level 3 basics) ------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that refuses a user suspended by a circuit break (预警熔断).
+    "risk.enforcement.BreakerAwareModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,11 +219,23 @@ REST_FRAMEWORK = {
         "core.api.filters.StrictOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every list also answers ?format=xlsx and ?format=csv (core/api/renderers.py); errors stay JSON.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "core.api.renderers.XlsxRenderer",
+        "core.api.renderers.CsvRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.renderers.ExportContentNegotiation",
+    "URL_FORMAT_OVERRIDE": "format",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ExportAwareAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "20/minute"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# An export (?format=xlsx|csv) holds every row of the list up to this many; beyond, a 400 asks to
+# narrow the filters (never a silently truncated file).
+API_EXPORT_MAX_ROWS = env_int("API_EXPORT_MAX_ROWS", 50000, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "大监督平台 API (Big-supervision platform)",
     "DESCRIPTION": "Traffic-police detachment supervision platform. Every response is limited to the caller's "
@@ -244,6 +268,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1500, minim
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Task modules outside `<app>.tasks` (which autodiscovery imports); the worker imports these at start.
+CELERY_IMPORTS = ("risk.breaker_tasks", "risk.list_tasks", "dashboard.tasks")
 CELERY_BEAT_SCHEDULE = {
     "audit-chain-verify-daily": {
         "task": "audit.tasks.audit_chain_verify_task",
@@ -256,6 +282,50 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-daily": {
         "task": "accounts.tasks.sessions_clear_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # The monthly comprehensive assessment (每月综合研判) of the month that has just ended, before the
+    # quarterly lists (06:00) that read its alerts; idempotent per month.
+    "risk-assessment-monthly": {
+        "task": "risk.tasks.assessment_run_task",
+        "schedule": crontab(day_of_month=1, hour=3, minute=30),
+    },
+    # The lists of the quarter that has just ended (alerts confirmed in it, its grave findings and
+    # high-risk posts with hits); idempotent per quarter.
+    "risk-lists-quarterly": {
+        "task": "risk.list_tasks.risk_lists_generate_task",
+        "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=6, minute=0),
+    },
+    # The Double Clean rating (双清示范创建) of the year that has just ended, drafted for the committee
+    # (ratings.tasks is autodiscovered); recomputes while still a draft, never touches a proposed round.
+    "ratings-draft-yearly": {
+        "task": "ratings.tasks.rating_round_draft_task",
+        "schedule": crontab(month_of_year=1, day_of_month=5, hour=4, minute=0),
+    },
+    # The integrity archive (廉政档案) of the year that has just ended, frozen once; a re-run creates nothing.
+    "archive-freeze-yearly": {
+        "task": "archive.tasks.archive_freeze_task",
+        "schedule": crontab(month_of_year=1, day_of_month=2, hour=3, minute=0),
+    },
+    # The circuit breaker (预警熔断): business records added since the last run, in bounded batches.
+    "breakers-every-5-minutes": {
+        "task": "risk.breaker_tasks.breakers_run_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # The dashboard's monthly rollups of the large tables (figures say "数据截至 …" this refresh); idempotent.
+    "dashboard-rollups-every-15-minutes": {
+        "task": "dashboard.tasks.rollups_refresh_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    # The written supervision reports (.docx, reports.tasks is autodiscovered): the first half of the
+    # year on 5 July, the previous year on 10 January. Only when the period has none yet (idempotent);
+    # new versions by hand: `manage.py generate_report --period 2026H1`.
+    "reports-half-year": {
+        "task": "reports.tasks.report_half_year_task",
+        "schedule": crontab(month_of_year=7, day_of_month=5, hour=7, minute=0),
+    },
+    "reports-annual": {
+        "task": "reports.tasks.report_annual_task",
+        "schedule": crontab(month_of_year=1, day_of_month=10, hour=7, minute=0),
     },
 }
 
@@ -284,6 +354,18 @@ if (
     < (RISK_ALERT_THRESHOLDS["red"])
 ):
     raise ImproperlyConfigured("RISK_ALERT_BLUE < RISK_ALERT_YELLOW < RISK_ALERT_ORANGE < RISK_ALERT_RED must hold.")
+# The supervisor (username) who issues the quarterly risk-alert lists; empty: the first active
+# supervisor whose scope is all units.
+RISK_LIST_ISSUER = env_str("RISK_LIST_ISSUER", "")
+
+# --- Public progress page (public/) -----------------------------------------------------------------
+# Comments the public may send per client IP and hour (the 6th in the hour is a 429, not stored). The
+# counter lives in the cache: with several web processes, set CACHE_URL (Redis) so they share it.
+PUBLIC_FEEDBACK_PER_HOUR = env_int("PUBLIC_FEEDBACK_PER_HOUR", 5, minimum=1)
+# How many reverse proxies in front of the app append to X-Forwarded-For: the client IP of the public
+# rate limit is the N-th address from the right of that header (0: REMOTE_ADDR). With one nginx in
+# front that sets `X-Forwarded-For $proxy_add_x_forwarded_for`, set 1. See public/ratelimit.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Email (optional; notifications are in-app first) ---------------------------------------------
 NOTIFY_BY_EMAIL = env_bool("NOTIFY_BY_EMAIL", default=False)

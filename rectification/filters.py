@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
-from core.api.filters import StrictBooleanFilter
+from core.api.filters import IdFilter, StrictBooleanFilter
 from rectification.models import RectificationItem, RectificationNotice
 from supervision.models import Finding, FindingCategory, Severity
 
@@ -59,7 +59,7 @@ class NoticeFilter(django_filters.FilterSet):
 class ItemFilter(django_filters.FilterSet):
     unit = UnitChoiceFilter(label=_("Unit"))
     within = WithinUnitFilter(path_field="unit__path")
-    notice = django_filters.NumberFilter(field_name="notice_id", label=_("Notice"))
+    notice = IdFilter(field_name="notice_id", label=_("Notice"))
     status = django_filters.ChoiceFilter(choices=RectificationItem.Status.choices, label=_("Status"))
     due_state = django_filters.ChoiceFilter(choices=RectificationItem.DueState.choices, label=_("Deadline state"))
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))

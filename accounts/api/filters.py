@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import PartyOrganization, Person, Position, Unit
 from accounts.selectors import person_visible_to, visible_units
+from core.api.filters import StrictBooleanFilter
 
 
 def scoped_units(request):
@@ -38,6 +39,7 @@ class WithinUnitFilter(UnitChoiceFilter):
 
 
 class UnitFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
     parent = UnitChoiceFilter(label=_("Parent unit"))
     within = WithinUnitFilter()
 
@@ -47,6 +49,8 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
+    is_party_member = StrictBooleanFilter()
+    is_active = StrictBooleanFilter()
     unit = UnitChoiceFilter(label=_("Unit"))
     within = WithinUnitFilter(path_field="unit__path")
 
@@ -69,6 +73,7 @@ class PositionFilter(django_filters.FilterSet):
 
 
 class PartyOrganizationFilter(django_filters.FilterSet):
+    is_active = StrictBooleanFilter()
     unit = UnitChoiceFilter(label=_("Unit"))
 
     class Meta:

@@ -4,8 +4,10 @@ from accounts.models import PartyOrganization, Person, Position, Post, Unit
 
 
 class UnitSerializer(serializers.ModelSerializer):
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None)
-    party_organization_name = serializers.CharField(source="party_organization.name", read_only=True, default=None)
+    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, allow_null=True)
+    party_organization_name = serializers.CharField(
+        source="party_organization.name", read_only=True, default=None, allow_null=True
+    )
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     depth = serializers.IntegerField(read_only=True)
 
@@ -30,7 +32,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class PartyOrganizationSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    secretary_name = serializers.CharField(source="secretary.name", read_only=True, default=None)
+    secretary_name = serializers.CharField(source="secretary.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PartyOrganization
@@ -45,7 +47,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    post_name = serializers.CharField(source="post.name", read_only=True, default=None)
+    post_name = serializers.CharField(source="post.name", read_only=True, default=None, allow_null=True)
     has_login = serializers.SerializerMethodField()
 
     class Meta:

@@ -39,7 +39,9 @@ class HandoverOutputSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="notice.unit.name", read_only=True)
     side_display = serializers.CharField(source="get_side_display", read_only=True)
     recipient_unit_name = serializers.CharField(source="recipient_unit.name", read_only=True)
-    party_organization_name = serializers.CharField(source="party_organization.name", read_only=True, default=None)
+    party_organization_name = serializers.CharField(
+        source="party_organization.name", read_only=True, default=None, allow_null=True
+    )
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     acknowledged_by_name = UserNameField(source="acknowledged_by")
 

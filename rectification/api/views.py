@@ -18,7 +18,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.filters import StrictBooleanFilter
+from core.api.filters import IdFilter, StrictBooleanFilter
 from core.errors import TransitionNotAllowed
 from rectification.api.serializers import (
     ExtensionRequestInputSerializer,
@@ -90,7 +90,7 @@ def attachment_header(filename: str, ascii_fallback: str) -> str:
 class HandoverFilter(django_filters.FilterSet):
     side = django_filters.ChoiceFilter(choices=Handover.Side.choices, label=gettext_lazy("Side"))
     status = django_filters.ChoiceFilter(choices=Handover.Status.choices, label=gettext_lazy("Status"))
-    notice = django_filters.NumberFilter(field_name="notice_id", label=gettext_lazy("Notice"))
+    notice = IdFilter(field_name="notice_id", label=gettext_lazy("Notice"))
     awaiting_me = StrictBooleanFilter(method="filter_awaiting_me", label=gettext_lazy("Awaiting my acknowledgement"))
 
     class Meta:
@@ -105,8 +105,8 @@ class HandoverFilter(django_filters.FilterSet):
 class ItemRequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ItemRequest.Kind.choices, label=gettext_lazy("Kind"))
     status = django_filters.ChoiceFilter(choices=ItemRequest.Status.choices, label=gettext_lazy("Status"))
-    item = django_filters.NumberFilter(field_name="item_id", label=gettext_lazy("Item"))
-    notice = django_filters.NumberFilter(field_name="item__notice_id", label=gettext_lazy("Notice"))
+    item = IdFilter(field_name="item_id", label=gettext_lazy("Item"))
+    notice = IdFilter(field_name="item__notice_id", label=gettext_lazy("Notice"))
 
     class Meta:
         model = ItemRequest
@@ -115,7 +115,7 @@ class ItemRequestFilter(django_filters.FilterSet):
 
 class LookBackFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=LookBack.Status.choices, label=gettext_lazy("Status"))
-    notice = django_filters.NumberFilter(field_name="notice_id", label=gettext_lazy("Notice"))
+    notice = IdFilter(field_name="notice_id", label=gettext_lazy("Notice"))
     scheduled_from = django_filters.DateFilter(
         field_name="scheduled_for", lookup_expr="gte", label=gettext_lazy("Scheduled from")
     )

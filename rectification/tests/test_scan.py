@@ -128,6 +128,61 @@ def test_scan_is_set_based(org, acknowledged_notice, squad_leader, django_assert
         deadline_scan(today=TODAY)
 
 
+def _overdue_items(org, notice, actor, count: int) -> None:
+    from accounts.tests.factories import PersonFactory
+    from rectification.services import item_create
+
+    person = PersonFactory(unit=org.a1)
+    for n in range(count):
+        item = item_create(
+            actor=actor,
+            notice=notice,
+            problem=f"问题{n}",
+            measures="m",
+            responsible_department=org.a1,
+            responsible_person=person,
+            responsible_leader=person,
+            deadline=notice.deadline,
+        )
+        set_deadline(item, TODAY - timedelta(days=n % 12) + timedelta(days=2))
+
+
+def _unscanned() -> None:
+    Item.objects.update(due_state=Item.DueState.NORMAL, escalation_level=0, overdue_notified_for=None)
+    Item.objects.update(due_soon_notified_for=None)
+    Notification.objects.all().delete()
+
+
+def test_the_scan_costs_the_same_statements_for_2_items_and_for_30(
+    org, acknowledged_notice, squad_leader, brigade_leader
+):
+    """Pinned after bench B7: one INSERT … SELECT per class of notification and one UPDATE per class
+    of marking, whatever the number of items (the row-by-row version grew with the items)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given: 2 items due soon or overdue, scanned once
+    _overdue_items(org, acknowledged_notice, squad_leader, 2)
+    _unscanned()
+    with CaptureQueriesContext(connection) as few:
+        deadline_scan(today=TODAY)
+    notified_few = Notification.objects.count()
+
+    # when: 30 items in every state (due soon, overdue by 1 to 10 days), scanned from scratch
+    _overdue_items(org, acknowledged_notice, squad_leader, 28)
+    _unscanned()
+    with CaptureQueriesContext(connection) as many:
+        result = deadline_scan(today=TODAY)
+
+    # then
+    assert len(few) == len(many) <= 40, (len(few), len(many))
+    assert Notification.objects.count() == result.notifications > notified_few
+    assert Item.objects.filter(due_state=Item.DueState.OVERDUE, overdue_notified_for__isnull=False).count() == (
+        result.marked_overdue
+    )
+    assert Item.objects.filter(escalation_level=3).exists()
+
+
 def test_command_scans_a_given_day(open_item, capsys):
     set_deadline(open_item, date(2026, 11, 20))
     call_command("scan_deadlines", "--date", "2026-11-23")

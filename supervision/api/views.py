@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.filters import UnitChoiceFilter
+from core.api.filters import IdFilter
 from rectification.filters import FindingFilter
 from supervision.api.serializers import (
     ClueDisposeInputSerializer,
@@ -59,7 +60,7 @@ class ClueFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(
         field_name="finding__severity", choices=Severity.choices, label=_("Severity")
     )
-    finding = django_filters.NumberFilter(field_name="finding_id", label=_("Finding"))
+    finding = IdFilter(field_name="finding_id", label=_("Finding"))
 
     class Meta:
         model = ClueTransfer

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -18,6 +19,7 @@ from accounts.demo_data import DemoPlan, build_plan
 from accounts.models import BusinessArea, PartyOrganization, Person, Position, Post, RoleAssignment, Unit, User
 from accounts.services import person_save, position_save, role_assign, unit_save
 from rectification.demo import seed_rectification_demo, summary_line
+from risk.demo import risk_summary_line, seed_risk_demo
 
 
 @dataclass
@@ -200,6 +202,16 @@ class Seeder:
             self.tallies["role assignments"].count(created)
 
 
+def _later_demo_seeders():
+    """The demo seeders of the accountability apps, in dependency order; each returns its summary line."""
+    from archive.demo import seed_archive_demo
+    from cases.demo import seed_cases_demo
+    from public.demo import seed_public_demo
+    from ratings.demo import seed_ratings_demo
+
+    return [seed_cases_demo, seed_ratings_demo, seed_archive_demo, seed_public_demo]
+
+
 class Command(BaseCommand):
     help = "Create the demo detachment (units, party organisations, posts, people, position history) and demo logins."
 
@@ -215,12 +227,25 @@ class Command(BaseCommand):
             tallies = Seeder(plan).run()
             # Inspections, findings, notices and items on top of the organisation (once).
             rectification = seed_rectification_demo()
+            # Two months of business records with anomalies for the risk engine (once; the import is fast).
+            call_command(
+                "seed_business_records", "--months", "2", "--records", "2500", "--if-empty", stdout=self.stdout
+            )
+            # Their assessment, the breakers they trip, example verifications and the quarterly lists.
+            risk = seed_risk_demo()
+            # Integrity cases with liability records, the rating round and the archive (each once).
+            later = [seed() for seed in _later_demo_seeders()]
+            # The dashboard's rollups of everything above (idempotent), so its charts show at once.
+            call_command("refresh_rollups", stdout=self.stdout)
         elapsed = time.monotonic() - started
 
         self.stdout.write(f"{'':<22}{'created':>8}{'existing':>10}")
         for name, tally in tallies.items():
             self.stdout.write(f"{name:<22}{tally.created:>8}{tally.existing:>10}")
         self.stdout.write(summary_line(rectification))
+        self.stdout.write(risk_summary_line(risk))
+        for line in later:
+            self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         self.stdout.write("")
         self.stdout.write("Demo logins:")
