@@ -48,3 +48,15 @@ def working_days_between(start: date, end: date) -> int:
     return sum(
         1 for offset in range(1, (end - start).days + 1) if _is_working(start + timedelta(days=offset), exceptions)
     )
+
+
+def working_day_ordinals(first: date, last: date) -> dict[date, int]:
+    """For each day from `first` to `last`, the number of working days in (first, day]: the working
+    days between any two of these days are the difference of their ordinals. One query."""
+    exceptions = _exceptions(first, last)
+    ordinals, count, day = {first: 0}, 0, first
+    while day < last:
+        day += timedelta(days=1)
+        count += _is_working(day, exceptions)
+        ordinals[day] = count
+    return ordinals

@@ -17,16 +17,17 @@ small fixed number of queries whatever the size of the data or the number of uni
 
 Where the figures come from, and how fresh they are (each figure carries its `as_of`):
 
-- LIVE (as_of = the moment of the call): the current state, which must match the lists it drills down
-  to — open findings, open / awaiting-verification / overdue items, active circuit breaks, open cases,
-  overdue items by unit — and the figures of a period over the tables the lists page through: findings
-  by category / layer / severity, items due in the period (closure rate, on-time rate, mean working days
-  to close out), circuit breaks tripped, cases and persons concerned, liability records, ratings.
-- ROLLUP (as_of = the last refresh of dashboard.rollups, "数据截至 …"): everything over business records
-  (records and flagged records by area), alerts by grade / status / area (the area of an alert comes
-  from its model hits, an expensive join), and the month-by-month trends of every measure.
-  Rollups are monthly: a period that starts or ends inside a month counts the alerts and records of
-  every month it touches.
+- ROLLUP (as_of = the last refresh of dashboard.rollups, "数据截至 …", every 15 minutes): everything over
+  the large tables. Findings (open ones, and by category / layer / severity) and rectification items
+  (open, awaiting verification, overdue; due, closed out, on time and the working days to close out of
+  the items due in the period) come from current-state rollups that a refresh rewrites for every month,
+  so at the refresh they equal the lists they drill down to; business records and alerts (by grade /
+  status / area) from monthly rollups; the month-by-month trends of every measure likewise. A period
+  that cuts a month (a custom range) reads its whole months from the rollups and counts the days of
+  the cut months live from the tables; the monthly event rollups of alerts and business records count
+  every month the period touches. The half-year and annual reports refresh the rollups first.
+- LIVE (as_of = the moment of the call): the small tables: circuit breaks, cases and persons
+  concerned, liability records, ratings.
 
 Definitions:
 
@@ -49,8 +50,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from django.db.models import Case as Conditional
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,15 +58,15 @@ from accounts.models import BusinessArea, Person, Unit
 from accounts.selectors import user_has_role, user_sees_all, visible_units
 from cases.models import Case, CaseCategory, CasePerson, CaseSeverity, Liability, LiabilityLevel
 from core.errors import DomainError
-from core.models import CalendarDay
 from dashboard import roles
 from dashboard.models import Measure, RollupMonthly, RollupState
+from dashboard.rollups import CLOSED_ITEMS, ON_TIME, OVERDUE, WORKING_DAYS, close_out_pairs, pair_working_days
 from ratings.models import Grade as RatingGrade
 from ratings.models import RatingRound, UnitRating
-from rectification.models import RectificationItem, RectificationNotice
+from rectification.models import RectificationItem
 from risk.models import Alert, CircuitBreak, RiskModel
 from risk.selectors import risk_model_precision, user_has_role_for_all_units
-from supervision.models import Finding, Severity, SupervisionLayer
+from supervision.models import Finding, FindingCategory, Severity, SupervisionLayer
 
 MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_TREND_MONTHS = 36
@@ -367,100 +367,161 @@ class _Figures:
             "unit": {"id": self.unit.pk, "name": self.unit.name} if self.unit else None,
         }
 
+    # --- the period's months: whole ones from the rollups, cut ones counted live ----------------------
+
+    @cached_property
+    def split(self) -> tuple[list[date], list[tuple[date, date]]]:
+        """The period's whole months (read from the rollups) and the day ranges of the months it cuts
+        (counted live from the tables): a month, quarter, half year or year cuts none."""
+        whole, cut = [], []
+        for month in self.period.months:
+            first, last = max(month, self.period.start), min(_month_end(month), self.period.end)
+            if (first, last) == (month, _month_end(month)):
+                whole.append(month)
+            else:
+                cut.append((first, last))
+        return whole, cut
+
+    def edges(self, field: str) -> Q | None:
+        """Rows whose `field` (a date) falls in a month the period cuts; None when it cuts none."""
+        cut = self.split[1]
+        if not cut:
+            return None
+        condition = Q()
+        for first, last in cut:
+            condition |= Q(**{f"{field}__range": (first, last)})
+        return condition
+
+    def rolled_rows(self, *measures: str, every_month: bool = False):
+        """Rollup rows of these measures within scope: of every month (a current-state measure read as
+        a whole) or of the period's whole months."""
+        rows = RollupMonthly.objects.filter(self.scope.q(), measure__in=measures)
+        if every_month:
+            return rows
+        whole = self.split[0]
+        if not whole:
+            return rows.none()
+        return rows.filter(month__gte=whole[0], month__lte=whole[-1])
+
     # --- findings -----------------------------------------------------------------------------------
+
+    FINDING_MEASURES = (Measure.FINDINGS_CATEGORY, Measure.FINDINGS_LAYER, Measure.FINDINGS_SEVERITY)
+
+    def _findings_by(self, measure: str, field: str) -> dict[str, int]:
+        """Findings found in the period per value of `field` (as text; "" for none)."""
+        counts: dict[str, int] = defaultdict(int)
+        for value, total in self.rolled_rows(measure).values_list("dim1").annotate(total=Sum("value")).order_by():
+            counts[value] += total
+        edges = self.edges("found_on")
+        if edges is not None:
+            live = Finding.objects.filter(self.scope.q(), edges).values_list(field).annotate(total=Count("id"))
+            for value, total in live.order_by():
+                counts["" if value is None else str(value)] += total
+        return counts
 
     @cached_property
     def finding_counts(self) -> dict:
-        closed_notice = RectificationNotice.objects.filter(
-            findings=OuterRef("pk"), status=RectificationNotice.Status.CLOSED
-        )
-        return Finding.objects.filter(self.scope.q()).aggregate(
-            open=Count("id", filter=~Exists(closed_notice)),
-            in_period=Count("id", filter=Q(found_on__range=(self.period.start, self.period.end))),
-        )
+        open_findings = self.rolled_rows(Measure.OPEN_FINDINGS, every_month=True).aggregate(total=Sum("value"))
+        return {
+            "open": open_findings["total"] or 0,
+            "in_period": sum(row["count"] for row in self.findings_by_severity()),
+        }
 
-    def findings_in_period(self):
-        return Finding.objects.filter(self.scope.q(), found_on__range=(self.period.start, self.period.end))
-
-    def findings_by_category(self) -> list[dict]:
-        rows = (
-            self.findings_in_period()
-            .values("category_id", "category__code", "category__name", "category__sort_order")
-            .annotate(count=Count("id"))
-            .order_by("category__sort_order", "category__code")
-        )
+    @cached_property
+    def _findings_by_category(self) -> list[dict]:
+        counts = {int(pk): count for pk, count in self._findings_by(Measure.FINDINGS_CATEGORY, "category_id").items()}
+        categories = FindingCategory.objects.filter(pk__in=[pk for pk, count in counts.items() if count])
         return [
-            {
-                "category_id": r["category_id"],
-                "code": r["category__code"],
-                "name": r["category__name"],
-                "count": r["count"],
-            }
-            for r in rows
+            {"category_id": c.pk, "code": c.code, "name": c.name, "count": counts[c.pk]}
+            for c in categories.order_by("sort_order", "code")
         ]
 
+    def findings_by_category(self) -> list[dict]:
+        return self._findings_by_category
+
     def findings_by_layer(self) -> list[dict]:
-        counts = dict(self.findings_in_period().values_list("inspection__layer").annotate(count=Count("id")).order_by())
+        counts = self._findings_by(Measure.FINDINGS_LAYER, "inspection__layer")
         rows = [
             {"layer": value, "label": str(label), "count": counts.get(value, 0)}
             for value, label in SupervisionLayer.choices
         ]
         # Findings from petitions, complaints, audits, alerts or public feedback have no inspection.
-        rows.append({"layer": "", "label": _("Not from an inspection"), "count": counts.get(None, 0)})
+        rows.append({"layer": "", "label": _("Not from an inspection"), "count": counts.get("", 0)})
         return rows
 
-    def findings_by_severity(self) -> list[dict]:
-        counts = dict(self.findings_in_period().values_list("severity").annotate(count=Count("id")).order_by())
+    @cached_property
+    def _findings_by_severity(self) -> list[dict]:
+        counts = self._findings_by(Measure.FINDINGS_SEVERITY, "severity")
         return [
             {"severity": value, "label": str(label), "count": counts.get(value, 0)} for value, label in Severity.choices
         ]
 
+    def findings_by_severity(self) -> list[dict]:
+        return self._findings_by_severity
+
     # --- rectification ------------------------------------------------------------------------------
+
+    ITEM_MEASURES = (Measure.ITEM_STATES, Measure.ITEM_CLOSE_DAYS)
 
     @cached_property
     def item_counts(self) -> dict:
-        due = Q(deadline__range=(self.period.start, self.period.end))
-        closed = due & Q(status=Item.Status.CLOSED)
-        counts = Item.objects.filter(self.scope.q()).aggregate(
-            open=Count("id", filter=Q(status=Item.Status.OPEN)),
-            submitted=Count("id", filter=Q(status=Item.Status.SUBMITTED)),
-            overdue=Count("id", filter=Q(status=Item.Status.OPEN, deadline__lt=self.today)),
-            due=Count("id", filter=due),
-            closed=Count("id", filter=closed),
-            closed_on_time=Count("id", filter=closed & Q(closed_at__date__lte=F("deadline"))),
+        """Open, awaiting verification and overdue: every item at the refresh. Due, closed out and closed
+        out on time: the items due in the period (whole months from the rollups, cut months live)."""
+        whole = set(self.split[0])
+        counts = dict.fromkeys(("open", "submitted", "overdue", "due", "closed", "closed_on_time"), 0)
+        rows = (
+            self.rolled_rows(Measure.ITEM_STATES, every_month=True)
+            .values_list("month", "dim1", "dim2")
+            .annotate(total=Sum("value"))
+            .order_by()
         )
+        for month, status, standing, total in rows:
+            if status == Item.Status.OPEN:
+                counts["open"] += total
+            elif status == Item.Status.SUBMITTED:
+                counts["submitted"] += total
+            counts["overdue"] += total if standing == OVERDUE else 0
+            if month in whole:
+                counts["due"] += total
+                counts["closed"] += total if status == Item.Status.CLOSED else 0
+                counts["closed_on_time"] += total if standing == ON_TIME else 0
+        edges = self.edges("deadline")
+        if edges is not None:
+            closed = Q(status=Item.Status.CLOSED)
+            live = Item.objects.filter(self.scope.q(), edges).aggregate(
+                due=Count("id"),
+                closed=Count("id", filter=closed),
+                closed_on_time=Count("id", filter=closed & Q(closed_at__date__lte=F("deadline"))),
+            )
+            for key, value in live.items():
+                counts[key] += value
         counts["closure_rate"] = _rate(counts["closed"], counts["due"])
         counts["on_time_rate"] = _rate(counts["closed_on_time"], counts["due"])
         return counts
 
     @cached_property
     def mean_working_days_to_close(self) -> float | None:
-        """One GROUP BY (created day, closed-out day) over the closed-out items due in the period, then
-        working days per distinct pair of days (bounded by the calendar, not by the number of items)."""
-        pairs = list(
-            Item.objects.filter(
-                self.scope.q(),
-                deadline__range=(self.period.start, self.period.end),
-                status=Item.Status.CLOSED,
-                closed_at__isnull=False,
-            )
-            .annotate(opened_on=TruncDate("created_at"), closed_on=TruncDate("closed_at"))
-            .values_list("opened_on", "closed_on")
-            .annotate(count=Count("id"))
-            .order_by()
+        """Over the closed-out items due in the period: the rollups' sums for the whole months, and for
+        the cut months one GROUP BY (created day, closed-out day) and working days per distinct pair."""
+        sums = dict(
+            self.rolled_rows(Measure.ITEM_CLOSE_DAYS).values_list("dim1").annotate(total=Sum("value")).order_by()
         )
-        if not pairs:
-            return None
-        ordinal = _working_day_ordinals(min(p[0] for p in pairs), max(p[1] for p in pairs))
-        total_days = sum(max(ordinal[closed] - ordinal[opened], 0) * count for opened, closed, count in pairs)
-        total_items = sum(count for _opened, _closed, count in pairs)
-        return round(total_days / total_items, 1)
+        days, items = sums.get(WORKING_DAYS, 0), sums.get(CLOSED_ITEMS, 0)
+        edges = self.edges("deadline")
+        if edges is not None:
+            pairs = list(close_out_pairs(Item.objects.filter(self.scope.q(), edges)))
+            if pairs:
+                pair_days = pair_working_days(pairs)
+                days += sum(pair_days[(opened, closed)] * count for opened, closed, count in pairs)
+                items += sum(count for _opened, _closed, count in pairs)
+        return round(days / items, 1) if items else None
 
     def overdue_by_unit(self, top: int = DEFAULT_TOP) -> list[dict]:
         rows = (
-            Item.objects.filter(self.scope.q(), status=Item.Status.OPEN, deadline__lt=self.today)
+            self.rolled_rows(Measure.ITEM_STATES, every_month=True)
+            .filter(dim2=OVERDUE)
             .values("unit_id", "unit__name", "unit__path")
-            .annotate(overdue=Count("id"))
+            .annotate(overdue=Sum("value"))
             .order_by("-overdue", "unit__path")[:top]
         )
         return [{"unit_id": r["unit_id"], "unit_name": r["unit__name"], "overdue": r["overdue"]} for r in rows]
@@ -747,21 +808,6 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _working_day_ordinals(first: date, last: date) -> dict[date, int]:
-    """For each day from `first` to `last`, the number of working days in (first, day]: the working
-    days between two days are the difference of their ordinals. One query for the calendar's
-    exceptions (holidays and make-up workdays)."""
-    exceptions = dict(CalendarDay.objects.filter(date__gte=first, date__lte=last).values_list("date", "kind"))
-    ordinals, count, day = {first: 0}, 0, first
-    while day < last:
-        day += timedelta(days=1)
-        kind = exceptions.get(day)
-        working = kind == CalendarDay.Kind.WORKDAY or (kind != CalendarDay.Kind.HOLIDAY and day.weekday() < 5)
-        count += working
-        ordinals[day] = count
-    return ordinals
-
-
 # --- the public functions ------------------------------------------------------------------------------
 
 
@@ -775,17 +821,17 @@ def _key_figures(ctx: _Figures) -> dict:
     return {
         **ctx.head(),
         "visible": ctx.visible,
-        "findings_in_period": ctx.live(findings["in_period"]),
-        "open_findings": ctx.live(findings["open"]),
-        "open_items": ctx.live(items["open"]),
-        "submitted_items": ctx.live(items["submitted"]),
-        "overdue_items": ctx.live(items["overdue"]),
-        "items_due": ctx.live(items["due"]),
-        "items_closed": ctx.live(items["closed"]),
-        "items_closed_on_time": ctx.live(items["closed_on_time"]),
-        "closure_rate": ctx.live(items["closure_rate"]),
-        "on_time_rate": ctx.live(items["on_time_rate"]),
-        "mean_working_days_to_close": ctx.live(ctx.mean_working_days_to_close),
+        "findings_in_period": ctx.rolled(findings["in_period"], Measure.FINDINGS_SEVERITY),
+        "open_findings": ctx.rolled(findings["open"], Measure.OPEN_FINDINGS),
+        "open_items": ctx.rolled(items["open"], Measure.ITEM_STATES),
+        "submitted_items": ctx.rolled(items["submitted"], Measure.ITEM_STATES),
+        "overdue_items": ctx.rolled(items["overdue"], Measure.ITEM_STATES),
+        "items_due": ctx.rolled(items["due"], Measure.ITEM_STATES),
+        "items_closed": ctx.rolled(items["closed"], Measure.ITEM_STATES),
+        "items_closed_on_time": ctx.rolled(items["closed_on_time"], Measure.ITEM_STATES),
+        "closure_rate": ctx.rolled(items["closure_rate"], Measure.ITEM_STATES),
+        "on_time_rate": ctx.rolled(items["on_time_rate"], Measure.ITEM_STATES),
+        "mean_working_days_to_close": ctx.rolled(ctx.mean_working_days_to_close, Measure.ITEM_CLOSE_DAYS),
         "alerts_by_grade": ctx.rolled(alerts["by_grade"] if alerts else None, *alert_measures),
         "alerts_total": ctx.rolled(alerts["total"] if alerts else None, *alert_measures),
         "active_breakers": ctx.live(breakers["active"] + breakers["restore_requested"]),
@@ -821,7 +867,7 @@ def _rectification_report(ctx: _Figures, top: int = DEFAULT_TOP) -> dict:
         "submitted_items": items["submitted"],
         "overdue_items": items["overdue"],
         "overdue_by_unit": ctx.overdue_by_unit(top),
-        "as_of": ctx.now,
+        "as_of": ctx.as_of(*ctx.ITEM_MEASURES),
     }
 
 
@@ -892,7 +938,7 @@ def _findings_breakdown(ctx: _Figures) -> dict:
         "by_category": by_category,
         "by_layer": ctx.findings_by_layer(),
         "by_severity": ctx.findings_by_severity(),
-        "as_of": ctx.now,
+        "as_of": ctx.as_of(*ctx.FINDING_MEASURES),
     }
 
 

@@ -4,6 +4,10 @@ A rollup row is a number (`value`) for one month, one unit and one measure, spli
 dimension values (`dim1`, `dim2`, "" when unused). Scope is applied when reading, by the unit (and, for
 alerts, by the status in `dim2`), exactly as for the live tables. Rows are derived data: a refresh
 deletes and re-inserts whole months, so nothing else writes them.
+
+Most measures count events of a month (a finding found, an item closed out). The "current state"
+measures (open findings, item states, working days to close out) describe every row as it stands at
+the refresh, filed under a month of the row (found, due); a refresh recomputes all their months.
 """
 
 from django.db import models
@@ -24,6 +28,12 @@ class Measure(models.TextChoices):
     BREAKERS = "breakers", _("Circuit breaks tripped (month tripped)")
     CASES = "cases", _("Integrity cases opened (month opened)")
     BUSINESS_RECORDS = "business_records", _("Business records (month accepted; area)")
+    FINDINGS_CATEGORY = "findings_category", _("Findings (month found; category)")
+    FINDINGS_LAYER = "findings_layer", _("Findings (month found; supervision layer)")
+    FINDINGS_SEVERITY = "findings_severity", _("Findings (month found; severity)")
+    OPEN_FINDINGS = "open_findings", _("Findings open at the refresh (month found)")
+    ITEM_STATES = "item_states", _("Rectification items at the refresh (month due; status, standing)")
+    ITEM_CLOSE_DAYS = "item_close_days", _("Closed-out items and their working days to close out (month due)")
     FLAGGED_RECORDS = "flagged_records", _("Business records with a flag (month accepted; area)")
 
 

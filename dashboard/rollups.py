@@ -8,6 +8,10 @@ half-written month. Which months a refresh recomputes:
 - a measure never refreshed before: every month that has data (the first run backfills);
 - business records: the months of the records imported (or re-imported) since the last refresh, with
   a margin for imports whose transaction was still open then (`imported_at` is indexed);
+- the current-state measures (open findings, findings by category / layer / severity, item states,
+  working days to close out; `Source.whole`): every month, every time: their rows are deleted and
+  written again, because closing a notice today changes findings of any month (one query per source
+  over the whole table);
 - every other measure: the trailing TRAILING_MONTHS months (what the trends show). Older months
   change only when old data is edited; `refresh_rollups --month YYYY-MM` recomputes one month of
   every measure by hand.
@@ -16,19 +20,22 @@ Each measure's RollupState records when it was refreshed: the `as_of` of the fig
 Rollups are derived data, not a state change of the business: a refresh is not audited.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Case as Conditional
+from django.db.models import CharField, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from accounts.models import BusinessArea
 from cases.models import Case
+from core.calendar import working_day_ordinals
 from dashboard.models import Measure, RollupMonthly, RollupState
-from rectification.models import RectificationItem
+from rectification.models import RectificationItem, RectificationNotice
 from risk.models import Alert, BusinessRecord, CircuitBreak, ModelHit
 from supervision.models import Finding
 
@@ -79,6 +86,9 @@ class Source:
     """One aggregate query that yields the rows of one or more measures."""
 
     measures: tuple[str, ...] = ()
+    # True: the rows describe the current state of every row of the table, so every refresh recomputes
+    # all months (and first deletes all the measures' rows, months that have no data any more included).
+    whole = False
 
     def data_months(self) -> list[date]:
         """Every month that has data (a first refresh backfills them)."""
@@ -205,6 +215,141 @@ class RecordSource(Source):
                 yield RollupMonthly(measure=Measure.FLAGGED_RECORDS, value=row["flagged"], **common)
 
 
+class FindingSource(Source):
+    """Findings by month found and unit, split by category, supervision layer ("" = not from an
+    inspection) and severity, and how many of them are open at the refresh (not part of a closed-out
+    notice): four measures from one query."""
+
+    measures = (Measure.FINDINGS_CATEGORY, Measure.FINDINGS_LAYER, Measure.FINDINGS_SEVERITY, Measure.OPEN_FINDINGS)
+    whole = True
+
+    def data_months(self):
+        return list(Finding.objects.dates("found_on", "month"))
+
+    def rows(self, first, last, today):
+        closed_notice = RectificationNotice.objects.filter(
+            findings=OuterRef("pk"), status=RectificationNotice.Status.CLOSED
+        )
+        aggregate = (
+            Finding.objects.filter(_date_range("found_on", first, last))
+            .annotate(rollup_month=_month_of("found_on", is_datetime=False))
+            .values("rollup_month", "unit_id", "category_id", "inspection__layer", "severity")
+            .annotate(total=Count("pk"), open=Count("pk", filter=~Exists(closed_notice)))
+            .order_by()
+        )
+        sums: dict[tuple, int] = defaultdict(int)
+        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+            key = (row["rollup_month"], row["unit_id"])
+            sums[(*key, Measure.FINDINGS_CATEGORY, _dim(row["category_id"]))] += row["total"]
+            sums[(*key, Measure.FINDINGS_LAYER, _dim(row["inspection__layer"]))] += row["total"]
+            sums[(*key, Measure.FINDINGS_SEVERITY, _dim(row["severity"]))] += row["total"]
+            sums[(*key, Measure.OPEN_FINDINGS, "")] += row["open"]
+        for (month, unit_id, measure, dim1), value in sums.items():
+            if value:
+                yield RollupMonthly(month=month, unit_id=unit_id, measure=measure, dim1=dim1, dim2="", value=value)
+
+
+ON_TIME, OVERDUE = "on_time", "overdue"
+
+
+def item_standing(today: date) -> Conditional:
+    """ "on_time": closed out on or before the deadline; "overdue": open and past the deadline on `today`
+    (what the item list's overdue filter shows); "" otherwise."""
+    return Conditional(
+        When(Q(status=Item.Status.CLOSED, closed_at__date__lte=F("deadline")), then=Value(ON_TIME)),
+        When(Q(status=Item.Status.OPEN, deadline__lt=today), then=Value(OVERDUE)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+class ItemStateSource(Source):
+    """Rectification items by month due and unit, split by status (dim1) and standing (dim2, see
+    item_standing) at the refresh."""
+
+    measures = (Measure.ITEM_STATES,)
+    whole = True
+
+    def data_months(self):
+        return list(Item.objects.dates("deadline", "month"))
+
+    def rows(self, first, last, today):
+        aggregate = (
+            Item.objects.filter(_date_range("deadline", first, last))
+            .annotate(rollup_month=_month_of("deadline", is_datetime=False), standing=item_standing(today))
+            .values("rollup_month", "unit_id", "status", "standing")
+            .annotate(value=Count("pk"))
+            .order_by()
+        )
+        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+            yield RollupMonthly(
+                month=row["rollup_month"],
+                unit_id=row["unit_id"],
+                measure=Measure.ITEM_STATES,
+                dim1=row["status"],
+                dim2=row["standing"],
+                value=row["value"],
+            )
+
+
+CLOSED_ITEMS, WORKING_DAYS = "items", "working_days"
+
+
+class ItemCloseDaysSource(Source):
+    """The closed-out items by month due and unit: how many (dim1 "items") and the sum of their working
+    days from creation to close-out (dim1 "working_days"), so that the mean over any months is one sum
+    divided by another. One query grouping by (day created, day closed out); the working days are then
+    counted per distinct pair of days with one calendar query (core.calendar)."""
+
+    measures = (Measure.ITEM_CLOSE_DAYS,)
+    whole = True
+
+    def data_months(self):
+        return list(Item.objects.filter(status=Item.Status.CLOSED).dates("deadline", "month"))
+
+    def rows(self, first, last, today):
+        pairs = close_out_pairs(
+            Item.objects.filter(_date_range("deadline", first, last)).annotate(
+                rollup_month=_month_of("deadline", is_datetime=False)
+            ),
+            "rollup_month",
+            "unit_id",
+        )
+        groups: dict[tuple, list] = defaultdict(list)
+        for month, unit_id, opened_on, closed_on, count in pairs.iterator(chunk_size=BATCH_SIZE):
+            groups[(month, unit_id)].append((opened_on, closed_on, count))
+        everything = [pair for group in groups.values() for pair in group]
+        if not everything:
+            return
+        ordinal_days = pair_working_days(everything)
+        for (month, unit_id), group in groups.items():
+            days = sum(ordinal_days[(opened, closed)] * count for opened, closed, count in group)
+            items = sum(count for _opened, _closed, count in group)
+            common = {"month": month, "unit_id": unit_id, "measure": Measure.ITEM_CLOSE_DAYS, "dim2": ""}
+            yield RollupMonthly(dim1=CLOSED_ITEMS, value=items, **common)
+            yield RollupMonthly(dim1=WORKING_DAYS, value=days, **common)
+
+
+def close_out_pairs(queryset, *keys: str):
+    """Rows (*keys, day created, day closed out, count) of the closed-out items of `queryset` (days of
+    settings.TIME_ZONE): the working days to close out depend only on the pair of days."""
+    zone = timezone.get_default_timezone()
+    return (
+        queryset.filter(status=Item.Status.CLOSED, closed_at__isnull=False)
+        .annotate(opened_on=TruncDate("created_at", tzinfo=zone), closed_on=TruncDate("closed_at", tzinfo=zone))
+        .values_list(*keys, "opened_on", "closed_on")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+
+
+def pair_working_days(pairs: list[tuple]) -> dict[tuple[date, date], int]:
+    """Working days per distinct (day created, day closed out) of rows (…, created, closed, count), with
+    one calendar query for all of them."""
+    ordinal = working_day_ordinals(min(p[-3] for p in pairs), max(max(p[-3], p[-2]) for p in pairs))
+    return {(p[-3], p[-2]): max(ordinal[p[-2]] - ordinal[p[-3]], 0) for p in pairs}
+
+
 def _dim(value) -> str:
     return "" if value is None else str(value)
 
@@ -236,6 +381,9 @@ SOURCES: list[Source] = [
     CountSource(Measure.BREAKERS, "tripped_at", queryset=lambda: CircuitBreak.objects.all()),
     CountSource(Measure.CASES, "opened_at", queryset=lambda: Case.objects.all()),
     RecordSource(),
+    FindingSource(),
+    ItemStateSource(),
+    ItemCloseDaysSource(),
 ]
 
 
@@ -272,6 +420,8 @@ def rollups_refresh(*, month: date | None = None, today: date | None = None) -> 
         source_states = [states[measure] for measure in source.measures]
         months = _months_to_refresh(source, source_states, month=month, today=today)
         written = dict.fromkeys(source.measures, 0)
+        if source.whole and month is None:
+            RollupMonthly.objects.filter(measure__in=source.measures).delete()
         for first, last in _runs(months):
             RollupMonthly.objects.filter(measure__in=source.measures, month__gte=first, month__lte=last).delete()
             batch: list[RollupMonthly] = []
@@ -305,6 +455,8 @@ def _months_to_refresh(source: Source, states: list[RollupState], *, month: date
             return source.data_months()
         return source.changed_months(watermark - IMPORT_MARGIN)
     window = trailing_months(today)
+    if source.whole:
+        return source.data_months()
     if never:
         return sorted(set(source.data_months()) | set(window))
     return window

@@ -31,8 +31,12 @@ def _period_form(request, form_class=PeriodForm):
 
 
 def _freshness(data: dict) -> dict:
-    """The two clocks of the page: live figures (now) and the rollups (their last refresh)."""
-    return {"live": data["generated_at"], "rollups": data["trends"]["as_of"]}
+    """The two clocks of the page: live figures (now) and the rollups (the oldest refresh among the
+    figures shown; None while one of them was never aggregated)."""
+    key = data["key_figures"]
+    moments = [data["trends"]["as_of"], key["open_findings"]["as_of"], key["open_items"]["as_of"]]
+    moments += [key["mean_working_days_to_close"]["as_of"]]
+    return {"live": data["generated_at"], "rollups": None if None in moments else min(moments)}
 
 
 @require_safe

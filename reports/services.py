@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.services import audit_record
 from core.errors import DomainError, NotPermitted
 from dashboard import figures as dashboard_figures
+from dashboard.rollups import rollups_refresh
 from reports.documents import report_docx
 from reports.models import GeneratedReport
 from reports.selectors import GENERATOR_ROLES, user_reads_all_of
@@ -89,6 +90,9 @@ def report_generate(*, period, actor=None, only_if_missing: bool = False) -> Gen
         existing = Report.objects.filter(period=period.label).order_by("version").first()
         if existing is not None:
             return existing
+    # A report is written from the data as it stands: the dashboard's rollups are brought up to date
+    # first (the same refresh as the 15-minute beat, idempotent), so no figure lags behind.
+    rollups_refresh()
     generated_at = timezone.now()
     # The document is built outside the transaction: it takes seconds and holds no lock.
     content = _document(period, generated_at)

@@ -109,7 +109,7 @@ class RectificationReportSerializer(_Head):
     submitted_items = serializers.IntegerField()
     overdue_items = serializers.IntegerField()
     overdue_by_unit = OverdueUnitSerializer(many=True)
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(allow_null=True, help_text="The rollups' refresh (null: not aggregated yet).")
 
 
 class StatusCountsSerializer(serializers.Serializer):
@@ -249,7 +249,7 @@ class FindingsBreakdownSerializer(_Head):
     by_category = FindingCategoryCountSerializer(many=True)
     by_layer = LayerCountSerializer(many=True)
     by_severity = CaseSeverityCountSerializer(many=True)
-    as_of = serializers.DateTimeField()
+    as_of = serializers.DateTimeField(allow_null=True, help_text="The rollups' refresh (null: not aggregated yet).")
 
 
 class RatingRoundRefSerializer(serializers.Serializer):

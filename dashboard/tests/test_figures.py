@@ -268,7 +268,9 @@ def test_working_days_count_holidays_and_make_up_days(db):
     CalendarDay.objects.create(date=date(2026, 10, 1), kind=CalendarDay.Kind.HOLIDAY, name="国庆")
     CalendarDay.objects.create(date=date(2026, 10, 10), kind=CalendarDay.Kind.WORKDAY, name="调休")
 
-    ordinals = figures._working_day_ordinals(date(2026, 9, 30), date(2026, 10, 12))
+    from core.calendar import working_day_ordinals
+
+    ordinals = working_day_ordinals(date(2026, 9, 30), date(2026, 10, 12))
 
     # (9-30, 10-12]: 10-01 holiday, 10-02 Fri, 10-05..09, 10-10 Sat make-up, 10-12 Mon
     assert ordinals[date(2026, 10, 12)] - ordinals[date(2026, 9, 30)] == 8

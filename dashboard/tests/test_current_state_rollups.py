@@ -1,0 +1,123 @@
+"""The figures about findings and items read the current-state rollups (B6 of issue 8): against the
+crafted data set of conftest.py, a period that cuts months is whole months from the rollups plus the
+cut days counted live; the figures lag until the next refresh and say so; a refresh rewrites every
+month of these measures."""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dashboard import figures
+from dashboard.models import Measure, RollupMonthly, RollupState
+from dashboard.rollups import rollups_refresh
+from dashboard.tests import factories as f
+from rectification.models import RectificationItem, RectificationNotice
+
+# 15 October .. 30 November: October is cut (counted live), November is whole (from the rollups).
+CUT = figures.parse_period("2026-10-15..2026-11-30")
+
+
+def _values(data: dict) -> dict:
+    return {key: figure["value"] for key, figure in data.items() if isinstance(figure, dict) and "value" in figure}
+
+
+def test_a_period_that_cuts_a_month_adds_the_cut_days_counted_live(rolled_up, committee_member, today):
+    whole, cut = figures._Figures(user=committee_member, period=CUT).split
+    assert (whole, cut) == ([date(2026, 11, 1)], [(date(2026, 10, 15), date(2026, 10, 31))])
+
+    value = _values(figures.key_figures(user=committee_member, period=CUT))
+
+    assert value["findings_in_period"] == 2  # F4 (10-20, live) and F2 (11-02, rolled up); F1 (10-10) is out
+    assert value["items_due"] == 4  # I1 10-20 (live); I2, I3, I5 (rolled up); I4 is due in December
+    assert (value["items_closed"], value["items_closed_on_time"]) == (2, 1)  # I1 on time, I2 late
+    assert value["mean_working_days_to_close"] == 7.0  # I1 6 days (live), I2 8 days (rolled up)
+    breakdown = figures.findings_breakdown(user=committee_member, period=CUT)
+    assert {row["severity"]: row["count"] for row in breakdown["by_severity"]} == {
+        "general": 0,
+        "serious": 1,
+        "grave": 1,
+    }
+    assert {row["code"]: row["count"] for row in breakdown["by_category"]} == {
+        "work_discipline": 1,
+        "appearance": 1,
+    }
+
+
+def test_a_period_within_one_month_is_counted_live_only(rolled_up, committee_member, today):
+    period = figures.parse_period("2026-11-01..2026-11-12")
+    assert figures._Figures(user=committee_member, period=period).split[0] == []
+
+    value = _values(figures.key_figures(user=committee_member, period=period))
+
+    assert value["findings_in_period"] == 1  # F2
+    assert value["items_due"] == 2  # I5 11-01, I2 11-10
+    assert value["mean_working_days_to_close"] == 8.0  # I2
+
+
+def test_the_figures_lag_until_the_next_refresh_and_say_so(rolled_up, committee_member, today, supervisor, monkeypatch):
+    # given: a new finding in brigade A today, and notice N2 closed out (F2 no longer open)
+    f.finding(unit=rolled_up.org.a2, found_on=today, creator=supervisor)
+    RectificationNotice.objects.filter(findings=rolled_up.findings[1]).update(status=RectificationNotice.Status.CLOSED)
+    before = figures.key_figures(user=committee_member, period=figures.parse_period("2026Q4"))
+
+    # then: until the refresh the figures are those of the refresh, with its time
+    refreshed = RollupState.objects.get(measure=Measure.OPEN_FINDINGS).refreshed_at
+    assert (before["open_findings"]["value"], before["open_findings"]["as_of"]) == (3, refreshed)
+    assert before["findings_in_period"]["value"] == 3
+
+    # when: the next refresh, a quarter of an hour later
+    later = refreshed + timedelta(minutes=15)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    rollups_refresh()
+
+    # then
+    after = figures.key_figures(user=committee_member, period=figures.parse_period("2026Q4"))
+    assert after["open_findings"]["value"] == 3  # F3, F4 and the new one; F2's notice is closed
+    assert after["findings_in_period"]["value"] == 4
+    assert after["open_findings"]["as_of"] == after["findings_in_period"]["as_of"] == later
+
+
+def test_a_refresh_rewrites_every_month_of_the_current_state(rolled_up, today):
+    # given: I6 (due 2026-09, long before the trailing window matters) is closed out today
+    old = date(2026, 9, 1)
+    assert RollupMonthly.objects.filter(measure=Measure.ITEM_STATES, month=old, dim2="overdue").exists()
+    RectificationItem.objects.filter(pk=rolled_up.items.i6.pk).update(status="closed", closed_at=timezone.now())
+
+    # when
+    result = rollups_refresh(today=today + timedelta(days=400))
+
+    # then: September is rewritten although it is outside the 13 trailing months of that day
+    assert "2026-09" in result.months[Measure.ITEM_STATES]
+    september = RollupMonthly.objects.filter(measure=Measure.ITEM_STATES, month=old)
+    assert list(september.values_list("dim1", "dim2", "value")) == [("closed", "", 1)]  # closed late
+
+
+def test_a_month_left_without_open_findings_loses_its_row(rolled_up, today, supervisor):
+    # given: F3 (September, A2) is the only open finding of its month
+    row = {"measure": Measure.OPEN_FINDINGS, "month": date(2026, 9, 1), "unit": rolled_up.org.a2}
+    assert RollupMonthly.objects.get(**row).value == 1
+    f.notice(unit=rolled_up.org.a2, findings=[rolled_up.findings[2]], status="closed", creator=supervisor)
+
+    # when
+    rollups_refresh()
+
+    # then
+    assert not RollupMonthly.objects.filter(**row).exists()
+
+
+def test_the_key_figures_cost_the_same_queries_for_more_data(rolled_up, committee_member, today, supervisor):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            figures.key_figures(user=committee_member, period=CUT)
+        return len(captured)
+
+    queries()  # the first call also loads what every later call reuses
+    few = queries()
+    for day in range(1, 20):
+        f.finding(unit=rolled_up.org.b1, found_on=date(2026, 10, day), creator=supervisor)
+        f.finding(unit=rolled_up.org.a1, found_on=date(2026, 11, day), creator=supervisor)
+    rollups_refresh()
+
+    assert queries() == few
