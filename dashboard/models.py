@@ -8,6 +8,8 @@ deletes and re-inserts whole months, so nothing else writes them.
 Most measures count events of a month (a finding found, an item closed out). The "current state"
 measures (open findings, item states, working days to close out) describe every row as it stands at
 the refresh, filed under a month of the row (found, due); a refresh recomputes all their months.
+A "day" measure files its rows under the day itself (in `month`): it serves the days of a month that a
+custom period cuts where counting them live would need an expensive join.
 """
 
 from django.db import models
@@ -30,6 +32,7 @@ class Measure(models.TextChoices):
     BUSINESS_RECORDS = "business_records", _("Business records (month accepted; area)")
     FINDINGS_CATEGORY = "findings_category", _("Findings (month found; category)")
     FINDINGS_LAYER = "findings_layer", _("Findings (month found; supervision layer)")
+    FINDINGS_LAYER_DAY = "findings_layer_day", _("Findings (day found; supervision layer)")
     FINDINGS_SEVERITY = "findings_severity", _("Findings (month found; severity)")
     OPEN_FINDINGS = "open_findings", _("Findings open at the refresh (month found)")
     ITEM_STATES = "item_states", _("Rectification items at the refresh (month due; status, standing)")

@@ -43,6 +43,9 @@ def test_a_period_that_cuts_a_month_adds_the_cut_days_counted_live(rolled_up, co
         "work_discipline": 1,
         "appearance": 1,
     }
+    # the layer of the cut days comes from the rollup by day (F4, discipline layer, found 10-20)
+    layers = {row["layer"]: row["count"] for row in breakdown["by_layer"]}
+    assert (layers["discipline"], layers["unit_daily"], layers["committee"], layers[""]) == (1, 1, 0, 0)
 
 
 def test_a_period_within_one_month_is_counted_live_only(rolled_up, committee_member, today):
@@ -92,6 +95,19 @@ def test_a_refresh_rewrites_every_month_of_the_current_state(rolled_up, today):
     assert "2026-09" in result.months[Measure.ITEM_STATES]
     september = RollupMonthly.objects.filter(measure=Measure.ITEM_STATES, month=old)
     assert list(september.values_list("dim1", "dim2", "value")) == [("closed", "", 1)]  # closed late
+
+
+def test_the_layer_by_day_follows_the_refresh_of_one_month_by_hand(rolled_up, today):
+    # given
+    day = {"measure": Measure.FINDINGS_LAYER_DAY, "month": date(2026, 10, 20), "unit": rolled_up.org.b1}
+    assert RollupMonthly.objects.get(**day).dim1 == "discipline"
+    RollupMonthly.objects.filter(**day).update(value=99)
+
+    # when: October alone is recomputed (its days included)
+    rollups_refresh(month=date(2026, 10, 1))
+
+    # then
+    assert RollupMonthly.objects.get(**day).value == 1
 
 
 def test_a_month_left_without_open_findings_loses_its_row(rolled_up, today, supervisor):
