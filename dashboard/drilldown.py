@@ -58,8 +58,9 @@ class Links:
             **filters,
         )
 
-    def all_findings(self) -> str | None:
-        return url("supervision:finding_list", within=self.unit_id)
+    def open_findings(self) -> str | None:
+        """Every finding not (yet) part of a closed-out notice, whenever found: the "open findings" card."""
+        return url("supervision:finding_list", within=self.unit_id, is_open="true")
 
     def inspections(self, layer: str, *, start: date | None = None, end: date | None = None) -> str | None:
         return url(
@@ -159,7 +160,7 @@ def cards(figures: dict, links: Links) -> list[dict]:
             "open_findings",
             _("Open findings"),
             figures["open_findings"]["value"],
-            links.all_findings(),
+            links.open_findings(),
             hint=_("%(count)d found in the period") % {"count": figures["findings_in_period"]["value"]},
         ),
         card(
@@ -351,12 +352,9 @@ def dashboard_charts(data: dict, links: Links) -> dict:
     }
     if visible["alerts"]:
         charts["alerts-by-area"] = bar_chart(
-            data["risk"]["alerts_by_area"]["value"], label_key="label", link=lambda row: links.alerts()
+            data["risk"]["alerts_by_area"]["value"], label_key="label", link=lambda row: links.alerts(area=row["area"])
         )
-        charts["alerts-by-area"]["note"] = _(
-            "An alert counts in every area of the models that hit. The alert list has no area filter: a bar "
-            "opens the period's alerts."
-        )
+        charts["alerts-by-area"]["note"] = _("An alert counts in every area of the models that hit.")
         charts["alerts-by-grade"] = pie_chart(
             [
                 {

@@ -2,7 +2,7 @@
 the exports all use these, so a filtered page exports exactly what it shows."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,11 +36,30 @@ class FindingFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=Finding.Source.choices, label=_("Source"))
     found_from = django_filters.DateFilter(field_name="found_on", lookup_expr="gte", label=_("Found from"))
     found_to = django_filters.DateFilter(field_name="found_on", lookup_expr="lte", label=_("Found until"))
+    is_open = StrictBooleanFilter(method="filter_is_open", label=_("Not closed out"))
     q = _SearchFilter(fields=("description", "unit__name"))
 
     class Meta:
         model = Finding
-        fields = ["unit", "within", "category", "severity", "source", "inspection", "found_from", "found_to", "q"]
+        fields = [
+            "unit",
+            "within",
+            "category",
+            "severity",
+            "source",
+            "inspection",
+            "found_from",
+            "found_to",
+            "is_open",
+            "q",
+        ]
+
+    def filter_is_open(self, queryset, name, value):
+        """Open: not (yet) part of a closed-out notice, as the dashboard's "open findings" counts them."""
+        closed_notice = RectificationNotice.objects.filter(
+            findings=OuterRef("pk"), status=RectificationNotice.Status.CLOSED
+        )
+        return queryset.filter(~Exists(closed_notice) if value else Exists(closed_notice))
 
 
 class NoticeFilter(django_filters.FilterSet):

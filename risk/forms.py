@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filters import UnitChoiceFilter
 from risk.models import AREA_CHOICES, Alert, BusinessRecord, CircuitBreak, RiskModel
-from risk.selectors import assessment_visible_to
+from risk.selectors import alerts_in_area, assessment_visible_to
 from supervision.forms import StyledForm
 
 FACTOR_PREFIX = "factor_"
@@ -43,11 +43,17 @@ class AlertFilter(django_filters.FilterSet):
     grade = django_filters.ChoiceFilter(choices=Alert.Grade.choices, label=_("Grade"))
     status = django_filters.ChoiceFilter(choices=Alert.Status.choices, label=_("Status"))
     unit = _UnitAndBelowFilter()
+    area = django_filters.ChoiceFilter(
+        choices=AREA_CHOICES, method="filter_area", label=_("Business area of a model hit")
+    )
     q = django_filters.CharFilter(method="filter_q", label=_("Person"), max_length=50)
 
     class Meta:
         model = Alert
-        fields = ["assessment", "grade", "status", "unit", "q"]
+        fields = ["assessment", "grade", "status", "unit", "area", "q"]
+
+    def filter_area(self, queryset, name, value):
+        return alerts_in_area(queryset, value)
 
     def filter_q(self, queryset, name, value):
         if not value:

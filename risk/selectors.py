@@ -1,6 +1,6 @@
 """Reads for the risk engine: every list, page and API endpoint starts from these scoped querysets."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import DataScope, Role, Unit
 from accounts.selectors import scope_filter, user_has_role, user_role_assignments, visible_units
@@ -86,6 +86,13 @@ def alerts_awaiting_verification(user) -> QuerySet[Alert]:
         .filter(condition, status=Alert.Status.PENDING)
         .exclude(pk__in=AlertVerification.objects.filter(verifier=user).values("alert_id"))
     )
+
+
+def alerts_in_area(queryset: QuerySet[Alert], area: str) -> QuerySet[Alert]:
+    """Alerts with a model hit in a business area (an alert belongs to every area of the models that hit
+    its person in its assessment), as the dashboard's "alerts by area" counts them."""
+    hits = ModelHit.objects.filter(assessment_id=OuterRef("assessment_id"), person_id=OuterRef("person_id"))
+    return queryset.filter(Exists(hits.filter(model__area=area)))
 
 
 def alert_finding_ids(alert_ids) -> dict[int, int]:

@@ -300,3 +300,56 @@ def test_chart_json_is_valid_and_points_link_to_lists(client, rolled_up, committ
     october = charts["trends"]["categories"].index("2026-10")
     assert trend_series["findings"]["data"][october]["value"] == 2
     assert "found_from=2026-10-01" in trend_series["findings"]["data"][october]["url"]
+
+
+def test_the_open_findings_card_drills_down_to_exactly_the_open_findings(
+    client, api_as, rolled_up, committee_member, brigade_leader, today
+):
+    # given
+    client.force_login(committee_member)
+    card = next(c for c in client.get(INDEX, {"period": "2026Q4"}).context["cards"] if c["key"] == "open_findings")
+    f1, f2, f3, f4 = rolled_up.findings
+
+    # when: the card's link, and the same filter through the API
+    page = client.get(card["link"])
+    api = api_as(committee_member)
+
+    # then: the list behind the card holds the findings the card counts (F1's notice is closed out)
+    assert dict(parse_qsl(urlsplit(card["link"]).query))["is_open"] == "true"
+    assert {finding.pk for finding in page.context["page"].object_list} == {f2.pk, f3.pk, f4.pk}
+    assert len(page.context["page"].object_list) == card["value"]
+    assert {row["id"] for row in api.get("/api/v1/findings/?is_open=true").json()["results"]} == {f2.pk, f3.pk, f4.pk}
+    assert {row["id"] for row in api.get("/api/v1/findings/?is_open=false").json()["results"]} == {f1.pk}
+    # within the data scope as always: the brigade leader of A sees F2 and F3 only
+    leader = {row["id"] for row in api_as(brigade_leader).get("/api/v1/findings/?is_open=true").json()["results"]}
+    assert leader == {f2.pk, f3.pk}
+    bad = api.get("/api/v1/findings/?is_open=perhaps")
+    assert bad.status_code == 400 and "is_open" in bad.json()
+
+
+def test_an_alerts_by_area_bar_drills_down_to_the_alerts_of_that_area(
+    client, api_as, rolled_up, committee_member, today
+):
+    # given: of the three alerts, only A1's red one (2026-10) has a violation-processing model hit
+    client.force_login(committee_member)
+    chart = client.get(INDEX, {"period": "2026Q4"}).context["charts"]["alerts-by-area"]
+    areas = [row["area"] for row in figures_by_area(committee_member)]
+    link = chart["series"][0]["data"][areas.index("violation_processing")]["url"]
+
+    # when
+    page = client.get(link)
+
+    # then
+    assert dict(parse_qsl(urlsplit(link).query))["area"] == "violation_processing"
+    assert [alert.grade for alert in page.context["page"].object_list] == ["red"]
+    api = api_as(committee_member)
+    assert [row["grade"] for row in api.get("/api/v1/alerts/?area=violation_processing").json()["results"]] == ["red"]
+    assert len(api.get("/api/v1/alerts/?area=vehicle_admin").json()["results"]) == 3
+    bad = api.get("/api/v1/alerts/?area=moon_landing")
+    assert bad.status_code == 400 and "area" in bad.json()
+
+
+def figures_by_area(user) -> list[dict]:
+    from dashboard import figures
+
+    return figures.risk_report(user=user, period="2026Q4")["alerts_by_area"]["value"]

@@ -38,6 +38,7 @@ from risk.selectors import (
     alert_finding_ids,
     alert_visible_to,
     alerts_awaiting_verification,
+    alerts_in_area,
     assessment_visible_to,
     risk_list_visible_to,
     risk_model_precision,
@@ -381,10 +382,16 @@ class AlertFilter(django_filters.FilterSet):
     within = WithinUnitFilter(path_field="unit__path")
     person = IdFilter(field_name="person_id", label=gettext_lazy("Person"))
     awaiting_me = StrictBooleanFilter(method="filter_awaiting_me", label=gettext_lazy("Awaiting my verification"))
+    area = django_filters.ChoiceFilter(
+        choices=AREA_CHOICES, method="filter_area", label=gettext_lazy("Business area of a model hit")
+    )
 
     class Meta:
         model = Alert
-        fields = ["status", "grade", "assessment", "unit", "within", "person", "awaiting_me"]
+        fields = ["status", "grade", "assessment", "unit", "within", "person", "awaiting_me", "area"]
+
+    def filter_area(self, queryset, name, value):
+        return alerts_in_area(queryset, value)
 
     def filter_awaiting_me(self, queryset, name, value):
         awaiting = alerts_awaiting_verification(self.request.user).values("pk")
