@@ -447,20 +447,16 @@ class _Figures:
         open_findings = self.rolled_rows(Measure.OPEN_FINDINGS, every_month=True).aggregate(total=Sum("value"))
         return {
             "open": open_findings["total"] or 0,
-            "in_period": sum(row["count"] for row in self.findings_by_severity()),
+            "in_period": sum(row["count"] for row in self.findings_by_severity),
         }
 
-    @cached_property
-    def _findings_by_category(self) -> list[dict]:
+    def findings_by_category(self) -> list[dict]:
         counts = {int(pk): count for pk, count in self._findings_by(Measure.FINDINGS_CATEGORY, 0).items()}
         categories = FindingCategory.objects.filter(pk__in=[pk for pk, count in counts.items() if count])
         return [
             {"category_id": c.pk, "code": c.code, "name": c.name, "count": counts[c.pk]}
             for c in categories.order_by("sort_order", "code")
         ]
-
-    def findings_by_category(self) -> list[dict]:
-        return self._findings_by_category
 
     def findings_by_layer(self) -> list[dict]:
         counts = self._findings_by(Measure.FINDINGS_LAYER, None)
@@ -473,14 +469,12 @@ class _Figures:
         return rows
 
     @cached_property
-    def _findings_by_severity(self) -> list[dict]:
+    def findings_by_severity(self) -> list[dict]:
+        """Read twice per summary (the breakdown and the key figures' total): computed once."""
         counts = self._findings_by(Measure.FINDINGS_SEVERITY, 1)
         return [
             {"severity": value, "label": str(label), "count": counts.get(value, 0)} for value, label in Severity.choices
         ]
-
-    def findings_by_severity(self) -> list[dict]:
-        return self._findings_by_severity
 
     # --- rectification ------------------------------------------------------------------------------
 
@@ -961,7 +955,7 @@ def _findings_breakdown(ctx: _Figures) -> dict:
         "total": sum(row["count"] for row in by_category),
         "by_category": by_category,
         "by_layer": ctx.findings_by_layer(),
-        "by_severity": ctx.findings_by_severity(),
+        "by_severity": ctx.findings_by_severity,
         "as_of": ctx.as_of(*ctx.FINDING_MEASURES),
     }
 

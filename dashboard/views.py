@@ -34,8 +34,8 @@ def _freshness(data: dict) -> dict:
     """The two clocks of the page: live figures (now) and the rollups (the oldest refresh among the
     figures shown; None while one of them was never aggregated)."""
     key = data["key_figures"]
-    moments = [data["trends"]["as_of"], key["open_findings"]["as_of"], key["open_items"]["as_of"]]
-    moments += [key["mean_working_days_to_close"]["as_of"]]
+    rolled = ("open_findings", "open_items", "mean_working_days_to_close")
+    moments = [data["trends"]["as_of"], *(key[name]["as_of"] for name in rolled)]
     return {"live": data["generated_at"], "rollups": None if None in moments else min(moments)}
 
 

@@ -79,3 +79,18 @@ def test_deploy_check_is_clean_with_production_settings():
         "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_manage_py_in_an_unconfigured_checkout_runs_with_debug_but_never_overrides_an_explicit_debug_off():
+    clean = {k: v for k, v in os.environ.items() if k not in _CONTROLLED}
+    clean["VAR_DIR"] = str(ROOT / "var" / "settings-test")
+    check = [sys.executable, "manage.py", "check"]
+
+    fresh = subprocess.run(check, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+    production = subprocess.run(
+        check, cwd=ROOT, env={**clean, "DEBUG": "0"}, capture_output=True, text=True, timeout=120
+    )
+
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert production.returncode != 0
+    assert "SECRET_KEY is required" in production.stderr
