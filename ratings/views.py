@@ -247,74 +247,76 @@ def round_publish_view(request, pk):
     return _transition(request, pk, PUBLISH_ROLES, rating_round_publish, done)
 
 
-@login_required
-@require_POST
-def round_return_view(request, pk):
-    user = request.user
-    rating_round = _access_round(user, pk)
-    if not _may(user, Role.COMMITTEE):
-        raise PermissionDenied
-    form = ReturnForm(request.POST)
+def _form_step(request, rating_round: RatingRound, form, key: str, step, done: str):
+    """A step that takes a form: the service on a valid form, then back to the round with `done`; a
+    refused transition is reported there; a form or domain error re-renders the round (400) with the
+    form, under `key`, showing its errors."""
     if form.is_valid():
         try:
-            rating_round_return(actor=user, round=rating_round, reason=form.cleaned_data["reason"])
+            step(form.cleaned_data)
         except TransitionNotAllowed as error:
             report_transition(request, error, STATUS_LABELS)
             return redirect("ratings:round_detail", pk=rating_round.pk)
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            messages.success(request, _("The rating is returned to draft."))
+            messages.success(request, done)
             return redirect("ratings:round_detail", pk=rating_round.pk)
-    context = _round_page(request, rating_round, forms={"return": form})
+    context = _round_page(request, rating_round, forms={key: form})
     return render(request, "ratings/round_detail.html", context, status=400)
+
+
+def _round_for(user, pk, role: str) -> RatingRound:
+    rating_round = _access_round(user, pk)
+    if not _may(user, role):
+        raise PermissionDenied
+    return rating_round
+
+
+@login_required
+@require_POST
+def round_return_view(request, pk):
+    user = request.user
+    rating_round = _round_for(user, pk, Role.COMMITTEE)
+    return _form_step(
+        request,
+        rating_round,
+        ReturnForm(request.POST),
+        "return",
+        lambda data: rating_round_return(actor=user, round=rating_round, reason=data["reason"]),
+        _("The rating is returned to draft."),
+    )
 
 
 @login_required
 @require_POST
 def round_adjust_view(request, pk):
     user = request.user
-    rating_round = _access_round(user, pk)
-    if not _may(user, Role.SUPERVISOR):
-        raise PermissionDenied
-    form = AdjustmentForm(request.POST, units=_adjustable_units(user))
-    if form.is_valid():
-        try:
-            rating_adjust(actor=user, round=rating_round, **form.cleaned_data)
-        except TransitionNotAllowed as error:
-            report_transition(request, error, STATUS_LABELS)
-            return redirect("ratings:round_detail", pk=rating_round.pk)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("The adjustment is recorded and the draft recomputed."))
-            return redirect("ratings:round_detail", pk=rating_round.pk)
-    context = _round_page(request, rating_round, forms={"adjust": form})
-    return render(request, "ratings/round_detail.html", context, status=400)
+    rating_round = _round_for(user, pk, Role.SUPERVISOR)
+    return _form_step(
+        request,
+        rating_round,
+        AdjustmentForm(request.POST, units=_adjustable_units(user)),
+        "adjust",
+        lambda data: rating_adjust(actor=user, round=rating_round, **data),
+        _("The adjustment is recorded and the draft recomputed."),
+    )
 
 
 @login_required
 @require_POST
 def round_decide_tie_view(request, pk):
     user = request.user
-    rating_round = _access_round(user, pk)
-    if not _may(user, Role.COMMITTEE):
-        raise PermissionDenied
+    rating_round = _round_for(user, pk, Role.COMMITTEE)
     ratings = unit_rating_visible_to(user).filter(round=rating_round, tie_unresolved=True)
-    form = TieDecideForm(request.POST, ratings=ratings)
-    if form.is_valid():
-        try:
-            rating_tie_decide(actor=user, **form.cleaned_data)
-        except TransitionNotAllowed as error:
-            report_transition(request, error, STATUS_LABELS)
-            return redirect("ratings:round_detail", pk=rating_round.pk)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("The committee's decision on the tie is recorded."))
-            return redirect("ratings:round_detail", pk=rating_round.pk)
-    context = _round_page(request, rating_round, forms={"tie": form})
-    return render(request, "ratings/round_detail.html", context, status=400)
+    return _form_step(
+        request,
+        rating_round,
+        TieDecideForm(request.POST, ratings=ratings),
+        "tie",
+        lambda data: rating_tie_decide(actor=user, **data),
+        _("The committee's decision on the tie is recorded."),
+    )
 
 
 @login_required
