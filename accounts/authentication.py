@@ -6,7 +6,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
 from accounts.services import api_token_lookup
-from risk.enforcement import user_is_suspended
+from risk.enforcement import remember_suspended, suspended_expression, user_is_suspended
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -27,9 +27,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        token = api_token_lookup(key)
+        # One query: the token, its user, and whether a circuit break suspends that user.
+        token = api_token_lookup(key, user_suspended=suspended_expression("user__username"))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
+        remember_suspended(token.user, token.user_suspended)
         if user_is_suspended(token.user):
             raise exceptions.AuthenticationFailed(_("This account is suspended by a circuit break."))
         now = timezone.now()

@@ -11,11 +11,28 @@ from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from risk.models import CircuitBreak
 
 _CACHE_ATTR = "_circuit_break_suspended"
+
+
+def suspended_expression(username_field: str) -> Exists:
+    """Whether a circuit break in force names the user whose username is `username_field`: for reading
+    it in the same query as the user (token authentication), then `remember_suspended`."""
+    return Exists(
+        CircuitBreak.objects.filter(
+            scope_kind=CircuitBreak.ScopeKind.USER,
+            scope_key=OuterRef(username_field),
+            status__in=CircuitBreak.ACTIVE_STATUSES,
+        )
+    )
+
+
+def remember_suspended(user, suspended: bool) -> None:
+    setattr(user, _CACHE_ATTR, bool(suspended))
 
 
 def user_is_suspended(user) -> bool:

@@ -128,6 +128,9 @@ class Finding(models.Model):
             # The list's and the dashboard's severity filter over a date range, counted from the index
             # alone (bench B4b: the page's COUNT went from a bitmap heap scan to an index-only scan).
             models.Index(fields=["severity", "found_on"], include=["unit"], name="finding_severity_found_on"),
+            # The same within a unit's subtree (a data scope or ?within=): one short index range per unit
+            # instead of every finding of that severity (bench B4b: the page's COUNT 12 ms -> 1.3 ms).
+            models.Index(fields=["unit", "severity", "found_on"], name="finding_unit_severity_found_on"),
             # The dashboard's figures for the days of a month a custom period cuts (the whole months come
             # from the rollups): counted by an index-only scan (bench B6).
             models.Index(

@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
+from django.template import loader
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -70,3 +72,37 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 9999)
         super().__init__(*args, **kwargs)
+
+
+class SparseFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, building a filter set of only the filters the request names.
+
+    A FilterSet deep-copies every declared filter and builds and cleans a form field for each on every
+    request; for a list with a dozen filters and three in use that was a fifth of a page's time
+    (bench B4). Here the filter set class is narrowed to the filters whose parameters are present
+    (`name`, or `name_<suffix>` for the range widgets), one narrowed class per combination, kept.
+    Filtering and errors are django-filter's own: a bad value is still a 400 naming its field. The
+    browsable API's filter form still shows every filter (`to_html` is not narrowed)."""
+
+    _narrowed: dict = {}
+
+    def get_filterset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return None
+        keys = set(request.query_params)
+        names = frozenset(
+            name for name in filterset_class.base_filters if name in keys or any(k.startswith(f"{name}_") for k in keys)
+        )
+        narrowed = self._narrowed.get((filterset_class, names))
+        if narrowed is None:
+            narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
+            narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
+            self._narrowed[(filterset_class, names)] = narrowed
+        return narrowed(**self.get_filterset_kwargs(request, queryset, view))
+
+    def to_html(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        return loader.get_template(self.template).render({"filter": filterset}, request)

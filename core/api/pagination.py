@@ -33,7 +33,37 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-    ordering = "-pk"
+    ordering = "-id"
 
     def get_page_size(self, request):
         return strict_page_size(self, request)
+
+
+class CountedRows:
+    """A list's queryset read as rows of `columns` (`.values()`), counted on the queryset itself.
+
+    Counting the `.values()` queryset would keep the joins its columns need (a unit's, a category's,
+    a creator's name) in the page's COUNT; counted here, the COUNT is the filters' alone and can be
+    answered from an index (bench B4b). The page paginator and the export paginator both take it."""
+
+    def __init__(self, queryset, columns: tuple[str, ...]):
+        self.queryset = queryset
+        self.columns = columns
+        self.model = queryset.model
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        rows = self.queryset.values(*self.columns)
+        return list(rows[index]) if isinstance(index, slice) else rows[index]
+
+    def __iter__(self):
+        return self.queryset.values(*self.columns).iterator(chunk_size=1000)

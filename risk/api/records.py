@@ -17,7 +17,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -34,7 +33,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
-from core.api.labels import ChoiceLabels
+from core.api.filters import SparseFilterBackend
+from core.api.labels import ChoiceLabels, moment_formatter
 from core.api.pagination import CursorPagination
 from core.errors import DomainError
 from risk.importing import access_business_record_import, business_record_rows_from_csv, business_records_import
@@ -136,45 +136,84 @@ class BusinessRecordOutputSerializer(serializers.ModelSerializer):
             "imported_at",
         ]
 
-    def to_representation(self, record: BusinessRecord) -> dict:
-        """The declared fields, built directly: a page is 50 records of 27 fields, and DRF's generic
-        per-field attribute resolution cost more than the page's query (bench B4). Dates and the
-        amount go through their declared fields, so the output is the generic one exactly
-        (risk/tests/test_records_api.py compares the two)."""
-        fields = self.fields
-        moment = fields["accepted_at"].to_representation
-        areas, statuses = _RECORD_LABELS()
-        operator = record.operator
-        completed_at, imported_at, amount = record.completed_at, record.imported_at, record.amount
-        return {
-            "id": record.id,
-            "source_system": record.source_system,
-            "external_id": record.external_id,
-            "area": record.area,
-            "area_display": areas.get(record.area, record.area),
-            "business_type": record.business_type,
-            "unit": record.unit_id,
-            "unit_code": record.unit_code,
-            "unit_name": record.unit.name,
-            "operator": record.operator_id,
-            "operator_badge": record.operator_badge,
-            "operator_name": operator.name if operator is not None else None,
-            "operator_account": record.operator_account,
-            "device_id": record.device_id,
-            "client_ip": record.client_ip,
-            "applicant_id": record.applicant_id,
-            "agent_id": record.agent_id,
-            "accepted_at": moment(record.accepted_at),
-            "completed_at": moment(completed_at) if completed_at is not None else None,
-            "time_limit_hours": record.time_limit_hours,
-            "status": record.status,
-            "status_display": statuses.get(record.status, record.status),
-            "flags": record.flags,
-            "amount": fields["amount"].to_representation(amount) if amount is not None else None,
-            "points": record.points,
-            "result": record.result,
-            "imported_at": moment(imported_at) if imported_at is not None else None,
-        }
+    def to_representation(self, record) -> dict:
+        """The declared fields, built directly (see `represent_record`)."""
+        row = record if isinstance(record, dict) else record_row(record)
+        return represent_record(row, moment_formatter(), *_RECORD_LABELS())
+
+
+class _RecordPageSerializer(serializers.ListSerializer):
+    """A page: the labels and the time zone looked up once for its rows, not once per row."""
+
+    def to_representation(self, data):
+        moment, (areas, statuses) = moment_formatter(), _RECORD_LABELS()
+        return [
+            represent_record(row if isinstance(row, dict) else record_row(row), moment, areas, statuses) for row in data
+        ]
+
+
+BusinessRecordOutputSerializer.Meta.list_serializer_class = _RecordPageSerializer
+
+_AMOUNT = BusinessRecordOutputSerializer._declared_fields["amount"]
+
+
+def represent_record(row: dict, moment, areas: dict, statuses: dict) -> dict:
+    """A record's representation from a row of `PAGE_COLUMNS` (a dict from `.values()`, as the list and
+    the detail read them): a page is 50 records of 27 fields, and model instances with DRF's generic
+    per-field attribute resolution cost several times the page's query (bench B4). The output is the
+    generic serializer's exactly (risk/tests/test_records_api.py compares them)."""
+    amount = row["amount"]
+    return {
+        "id": row["id"],
+        "source_system": row["source_system"],
+        "external_id": row["external_id"],
+        "area": row["area"],
+        "area_display": areas.get(row["area"], row["area"]),
+        "business_type": row["business_type"],
+        "unit": row["unit_id"],
+        "unit_code": row["unit_code"],
+        "unit_name": row["unit__name"],
+        "operator": row["operator_id"],
+        "operator_badge": row["operator_badge"],
+        "operator_name": row["operator__name"],
+        "operator_account": row["operator_account"],
+        "device_id": row["device_id"],
+        "client_ip": row["client_ip"],
+        "applicant_id": row["applicant_id"],
+        "agent_id": row["agent_id"],
+        "accepted_at": moment(row["accepted_at"]),
+        "completed_at": moment(row["completed_at"]),
+        "time_limit_hours": row["time_limit_hours"],
+        "status": row["status"],
+        "status_display": statuses.get(row["status"], row["status"]),
+        "flags": [flag for flag in BusinessRecord.FLAGS if row[f"flag_{flag}"]],
+        "amount": _AMOUNT.to_representation(amount) if amount is not None else None,
+        "points": row["points"],
+        "result": row["result"],
+        "imported_at": moment(row["imported_at"]),
+    }
+
+
+PAGE_COLUMNS = (
+    *(
+        name
+        for name in BusinessRecordOutputSerializer.Meta.fields
+        if name not in ("unit", "operator", "unit_name", "operator_name", "area_display", "status_display", "flags")
+    ),
+    "unit_id",
+    "operator_id",
+    "unit__name",
+    "operator__name",
+    *(f"flag_{flag}" for flag in BusinessRecord.FLAGS),
+)
+
+
+def record_row(record: BusinessRecord) -> dict:
+    """A record as the row `.values(*PAGE_COLUMNS)` gives (its unit and operator loaded)."""
+    row = {name: getattr(record, name) for name in PAGE_COLUMNS if "__" not in name}
+    row["unit__name"] = record.unit.name
+    row["operator__name"] = record.operator.name if record.operator_id else None
+    return row
 
 
 @extend_schema_field({"type": "string", "enum": BusinessRecord.Status.values})
@@ -365,11 +404,12 @@ class BusinessRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     serializer_class = BusinessRecordOutputSerializer
     filterset_class = BusinessRecordFilter
     # Cursor pagination ordered by -id; no ordering or search parameters on a table this size.
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [SparseFilterBackend]
     pagination_class = CursorPagination
 
     def get_queryset(self):
-        return business_record_visible_to(self.request.user).select_related("unit", "operator")
+        # Rows, not model instances: the page is built from the columns it shows (bench B4).
+        return business_record_visible_to(self.request.user).values(*PAGE_COLUMNS)
 
     @extend_schema(
         request={

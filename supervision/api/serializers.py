@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import BusinessArea, Person, Unit
 from accounts.selectors import person_visible_to, visible_units
-from core.api.labels import ChoiceLabels
+from core.api.labels import ChoiceLabels, moment_formatter
 from supervision.models import ClueTransfer, Evidence, Finding, Inspection, Severity, SupervisionLayer
 from supervision.selectors import category_choices, inspection_visible_to
 
@@ -194,37 +194,139 @@ class FindingOutputSerializer(serializers.ModelSerializer):
             "evidence",
         ]
 
-    def to_representation(self, finding: Finding) -> dict:
-        """The declared fields, built directly: DRF's generic per-field attribute resolution and
-        `get_FOO_display` cost several times the page's queries (bench B4b). Dates and the evidence go
-        through their declared fields, so the output is the generic one exactly
-        (supervision/tests/test_api_speed.py compares the two)."""
-        fields = self.fields
-        sources, severities = _FINDING_LABELS()
-        return {
-            "id": finding.id,
-            "unit": finding.unit_id,
-            "unit_name": finding.unit.name,
-            "inspection": finding.inspection_id,
-            "source": finding.source,
-            "source_display": sources.get(finding.source, finding.source),
-            "category": finding.category_id,
-            "category_name": finding.category.name,
-            "business_area": finding.business_area_id,
-            "business_area_name": str(finding.business_area),
-            "severity": finding.severity,
-            "severity_display": severities.get(finding.severity, finding.severity),
-            "description": finding.description,
-            "persons": [{"id": person.id, "name": person.name} for person in finding.persons.all()],
-            "found_on": fields["found_on"].to_representation(finding.found_on),
-            "created_by": finding.created_by_id,
-            "created_by_name": user_display_name(finding.created_by),
-            "created_at": fields["created_at"].to_representation(finding.created_at),
-            "evidence": fields["evidence"].to_representation(finding.evidence.all()),
+    def to_representation(self, finding) -> dict:
+        """The declared fields, built directly (see `represent_findings`)."""
+        return represent_findings([finding])[0]
+
+
+class _FindingPageSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        return represent_findings(list(data))
+
+
+FindingOutputSerializer.Meta.list_serializer_class = _FindingPageSerializer
+
+_FINDING_LABELS = ChoiceLabels(
+    Finding.Source.choices, Severity.choices, BusinessArea.Code.choices, Evidence.Kind.choices
+)
+
+# A page of findings is read as rows of these columns (`.values(*FINDING_COLUMNS)`), its persons and its
+# evidence as rows too (two queries per page): model instances, prefetching and DRF's generic per-field
+# resolution cost several times the page's queries (bench B4b).
+FINDING_COLUMNS = (
+    "id",
+    "unit_id",
+    "unit__name",
+    "inspection_id",
+    "source",
+    "category_id",
+    "category__name",
+    "business_area_id",
+    "business_area__code",
+    "severity",
+    "description",
+    "found_on",
+    "created_by_id",
+    "created_by__username",
+    "created_by__person__name",
+    "created_at",
+)
+_EVIDENCE_COLUMNS = (
+    "id",
+    "finding_id",
+    "original_name",
+    "kind",
+    "size",
+    "sha256",
+    "uploaded_by_id",
+    "uploaded_by__username",
+    "uploaded_by__person__name",
+    "uploaded_at",
+    "locked_at",
+)
+
+
+def _finding_row(finding: Finding) -> dict:
+    """A finding instance as a row of FINDING_COLUMNS (its unit, category, area and creator loaded)."""
+    creator = finding.created_by
+    person = getattr(creator, "person", None)
+    return {
+        **{name: getattr(finding, name) for name in FINDING_COLUMNS if "__" not in name},
+        "unit__name": finding.unit.name,
+        "category__name": finding.category.name,
+        "business_area__code": finding.business_area.code if finding.business_area_id else None,
+        "created_by__username": creator.get_username(),
+        "created_by__person__name": person.name if person is not None else None,
+    }
+
+
+def _name(person_name: str | None, username: str) -> str:
+    """As `user_display_name`: the person's name of a login, else its username."""
+    return person_name if person_name is not None else username
+
+
+def represent_findings(findings: list) -> list[dict]:
+    """Findings (rows of FINDING_COLUMNS, or instances) as the API shows them, with their persons and
+    evidence read in one query each. The output is the generic serializer's exactly
+    (supervision/tests/test_api_speed.py compares the two)."""
+    rows = [finding if isinstance(finding, dict) else _finding_row(finding) for finding in findings]
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    persons: dict[int, list] = {pk: [] for pk in ids}
+    links = (
+        Finding.persons.through.objects.filter(finding_id__in=ids)
+        .order_by(*(f"person__{field}" for field in Person._meta.ordering), "person_id")
+        .values_list("finding_id", "person_id", "person__name")
+    )
+    for finding_id, person_id, name in links:
+        persons[finding_id].append({"id": person_id, "name": name})
+    evidence: dict[int, list] = {pk: [] for pk in ids}
+    sources, severities, areas, kinds = _FINDING_LABELS()
+    moment = moment_formatter()
+    for item in (
+        Evidence.objects.filter(finding_id__in=ids).order_by(*Evidence._meta.ordering).values(*_EVIDENCE_COLUMNS)
+    ):
+        evidence[item["finding_id"]].append(
+            {
+                "id": item["id"],
+                "name": item["original_name"],
+                "kind": item["kind"],
+                "kind_display": kinds.get(item["kind"], item["kind"]),
+                "size": item["size"],
+                "sha256": item["sha256"],
+                "uploaded_by": item["uploaded_by_id"],
+                "uploaded_by_name": _name(item["uploaded_by__person__name"], item["uploaded_by__username"]),
+                "uploaded_at": moment(item["uploaded_at"]),
+                "locked": item["locked_at"] is not None,
+                "locked_at": moment(item["locked_at"]),
+                "download_url": evidence_download_url(item["id"]),
+            }
+        )
+    return [
+        {
+            "id": row["id"],
+            "unit": row["unit_id"],
+            "unit_name": row["unit__name"],
+            "inspection": row["inspection_id"],
+            "source": row["source"],
+            "source_display": sources.get(row["source"], row["source"]),
+            "category": row["category_id"],
+            "category_name": row["category__name"],
+            "business_area": row["business_area_id"],
+            "business_area_name": areas.get(row["business_area__code"], row["business_area__code"]),
+            "severity": row["severity"],
+            "severity_display": severities.get(row["severity"], row["severity"]),
+            "description": row["description"],
+            "persons": persons[row["id"]],
+            "found_on": row["found_on"].isoformat(),
+            "created_by": row["created_by_id"],
+            "created_by_name": _name(row["created_by__person__name"], row["created_by__username"]),
+            "created_at": moment(row["created_at"]),
+            "evidence": evidence[row["id"]],
         }
-
-
-_FINDING_LABELS = ChoiceLabels(Finding.Source.choices, Severity.choices)
+        for row in rows
+    ]
 
 
 class FindingCreateInputSerializer(serializers.Serializer):

@@ -14,8 +14,10 @@ from rest_framework.response import Response
 
 from accounts.api.filters import UnitChoiceFilter
 from core.api.filters import IdFilter
+from core.api.pagination import CountedRows
 from rectification.filters import FindingFilter
 from supervision.api.serializers import (
+    FINDING_COLUMNS,
     ClueDisposeInputSerializer,
     ClueOutputSerializer,
     ClueTransferInputSerializer,
@@ -103,11 +105,20 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     ordering = ["-found_on", "-id"]
 
     def get_queryset(self):
+        if self.action == "list":
+            # Read as rows by paginate_queryset; no relations selected, so the COUNT has no joins.
+            return finding_visible_to(self.request.user).select_related(None)
         return (
             finding_visible_to(self.request.user)
-            .select_related("created_by__person")
+            .select_related(None)
+            .select_related("unit", "category", "business_area", "created_by__person")
             .prefetch_related("persons", Prefetch("evidence", queryset=_evidence_queryset()))
         )
+
+    def paginate_queryset(self, queryset):
+        # The page as rows of the columns it shows; its persons and evidence are read per page by the
+        # serializer (bench B4b).
+        return super().paginate_queryset(CountedRows(queryset, FINDING_COLUMNS))
 
     @extend_schema(request=FindingCreateInputSerializer, responses={201: FindingOutputSerializer})
     def create(self, request):
