@@ -169,12 +169,13 @@ def api_token_lookup(key: str, **annotations) -> ApiToken | None:
         key_hash = _token_hash(key)
     except UnicodeEncodeError:
         return None
-    return (
+    # The key hash is unique: no ORDER BY (as .first() would add) for at most one row.
+    found = (
         ApiToken.objects.select_related("user")
         .annotate(**annotations)
-        .filter(key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
+        .filter(key_hash=key_hash, revoked_at__isnull=True, expires_at__gt=timezone.now())[:1]
     )
+    return next(iter(found), None)
 
 
 @transaction.atomic
