@@ -442,22 +442,15 @@ def rollups_refresh(*, month: date | None = None, today: date | None = None) -> 
         source_states = [states[measure] for measure in source.measures]
         months = _months_to_refresh(source, source_states, month=month, today=today)
         written = dict.fromkeys(source.measures, 0)
-        if source.whole and month is None:
-            RollupMonthly.objects.filter(measure__in=source.measures).delete()
-        for first, last in _runs(months):
+        existing = RollupMonthly.objects.filter(measure__in=source.measures)
+        if not (source.whole and month is None):
             # `month__lt` the next month: a day measure files its rows under the days of the month.
-            RollupMonthly.objects.filter(
-                measure__in=source.measures, month__gte=first, month__lt=_next_month(last)
-            ).delete()
-            batch: list[RollupMonthly] = []
-            for row in source.rows(first, last, today):
-                batch.append(row)
-                written[row.measure] += 1
-                if len(batch) >= BATCH_SIZE:
-                    RollupMonthly.objects.bulk_create(batch)
-                    batch = []
-            if batch:
-                RollupMonthly.objects.bulk_create(batch)
+            existing = existing.filter(
+                _any_of(Q(month__gte=first, month__lt=_next_month(last)) for first, last in _runs(months))
+            )
+        computed = (row for first, last in _runs(months) for row in source.rows(first, last, today))
+        for measure, count in _sync(existing, computed).items():
+            written[measure] = count
         for state in source_states:
             state.refreshed_at = now
             state.months_refreshed = len(months)
@@ -468,6 +461,48 @@ def rollups_refresh(*, month: date | None = None, today: date | None = None) -> 
             result.months[state.measure] = [f"{m:%Y-%m}" for m in sorted(months)]
             result.rows[state.measure] = written[state.measure]
     return result
+
+
+def _any_of(conditions) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
+
+
+def _sync(existing, computed: Iterable[RollupMonthly]) -> dict[str, int]:
+    """Make the rollup rows of `existing` exactly the `computed` ones, writing only the differences: a
+    refresh recomputes every month of the current-state measures, but few of their numbers change
+    between two refreshes, and deleting and re-inserting all of them left a table of dead rows behind
+    every 15 minutes (which slowed the dashboard's reads until vacuumed; bench B6). Returns the number
+    of computed rows per measure."""
+    current = {
+        (measure, month, unit_id, dim1, dim2): (pk, value)
+        for pk, measure, month, unit_id, dim1, dim2, value in existing.values_list(
+            "pk", "measure", "month", "unit_id", "dim1", "dim2", "value"
+        ).iterator(chunk_size=BATCH_SIZE)
+    }
+    counts: dict[str, int] = defaultdict(int)
+    inserts: list[RollupMonthly] = []
+    updates: list[RollupMonthly] = []
+    for row in computed:
+        counts[row.measure] += 1
+        month = row.month.date() if isinstance(row.month, datetime) else row.month
+        found = current.pop((row.measure, month, row.unit_id, row.dim1, row.dim2), None)
+        if found is None:
+            inserts.append(row)
+        elif found[1] != row.value:
+            row.pk = found[0]
+            updates.append(row)
+        if len(inserts) >= BATCH_SIZE:
+            RollupMonthly.objects.bulk_create(inserts)
+            inserts = []
+    gone = [pk for pk, _value in current.values()]
+    for start in range(0, len(gone), BATCH_SIZE):
+        RollupMonthly.objects.filter(pk__in=gone[start : start + BATCH_SIZE]).delete()
+    RollupMonthly.objects.bulk_update(updates, ["value"], batch_size=BATCH_SIZE)
+    RollupMonthly.objects.bulk_create(inserts)
+    return counts
 
 
 def _months_to_refresh(source: Source, states: list[RollupState], *, month: date | None, today: date) -> list[date]:

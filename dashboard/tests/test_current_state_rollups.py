@@ -97,6 +97,39 @@ def test_a_refresh_rewrites_every_month_of_the_current_state(rolled_up, today):
     assert list(september.values_list("dim1", "dim2", "value")) == [("closed", "", 1)]  # closed late
 
 
+def test_a_refresh_writes_only_the_rows_whose_numbers_changed(rolled_up, today, supervisor):
+    """Rows are synced, not deleted and re-inserted: an unchanged row keeps its id (no dead row left
+    behind every 15 minutes), a changed one is updated in place, a vanished one is deleted."""
+
+    # given
+    def rows() -> dict[tuple, tuple[int, int]]:
+        keys = ("measure", "month", "unit_id", "dim1", "dim2")
+        return {
+            tuple(r[k] for k in keys): (r["pk"], r["value"]) for r in RollupMonthly.objects.values("pk", "value", *keys)
+        }
+
+    before = rows()
+    gone = (Measure.OPEN_FINDINGS, date(2026, 9, 1), rolled_up.org.a2.pk, "", "")
+    assert before[gone][1] == 1
+
+    # when: nothing changed
+    rollups_refresh(today=today)
+
+    # then: every row is the same row with the same number
+    assert rows() == before
+
+    # when: F3, the only open finding of its month, is closed out
+    f.notice(unit=rolled_up.org.a2, findings=[rolled_up.findings[2]], status="closed", creator=supervisor)
+    rollups_refresh(today=today)
+
+    # then: its open-findings row is gone, and every row whose number stayed is still the same row
+    after = rows()
+    assert gone not in after
+    kept = [key for key in before.keys() & after.keys() if before[key][1] == after[key][1]]
+    assert kept and all(after[key][0] == before[key][0] for key in kept)
+    assert len(kept) >= len(before) - 5
+
+
 def test_the_layer_by_day_follows_the_refresh_of_one_month_by_hand(rolled_up, today):
     # given
     day = {"measure": Measure.FINDINGS_LAYER_DAY, "month": date(2026, 10, 20), "unit": rolled_up.org.b1}
