@@ -206,7 +206,12 @@ def b2_breakers(data: DataSet, rounds: int) -> Result:
     def reset() -> None:
         BreakerWatermark.objects.update_or_create(pk=1, defaults={"last_record_id": base_id})
         CircuitBreak.objects.filter(pk__gt=base_break).delete()
-        _execute("DELETE FROM core_notification WHERE id > %s", [base_notification])
+        # Also the deadline notifications an earlier run's last round left behind: kept, they would
+        # make every notification of this run a duplicate, and the scans would send none.
+        _execute(
+            "DELETE FROM core_notification WHERE id > %s OR key ~ '^item:[0-9]+:(due_soon|overdue|escalation):'",
+            [base_notification],
+        )
 
     def project() -> float:
         seconds, outcome = timed(lambda: breakers_run(now=now))
@@ -560,7 +565,12 @@ def b7_deadline_scan(data: DataSet, rounds: int) -> Result:
             " WHERE status = 'open' AND (due_state <> 'normal' OR escalation_level <> 0"
             " OR due_soon_notified_for IS NOT NULL OR overdue_notified_for IS NOT NULL)"
         )
-        _execute("DELETE FROM core_notification WHERE id > %s", [base_notification])
+        # Also the deadline notifications an earlier run's last round left behind: kept, they would
+        # make every notification of this run a duplicate, and the scans would send none.
+        _execute(
+            "DELETE FROM core_notification WHERE id > %s OR key ~ '^item:[0-9]+:(due_soon|overdue|escalation):'",
+            [base_notification],
+        )
         _vacuum("rectification_rectificationitem", "core_notification")
 
     def fingerprint() -> tuple:
