@@ -6,7 +6,7 @@ from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
 from accounts.services import api_token_lookup
-from risk.enforcement import remember_suspended, suspended_expression, user_is_suspended
+from risk.enforcement import remember_suspended, suspended_expression
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -32,7 +32,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         remember_suspended(token.user, token.user_suspended)
-        if user_is_suspended(token.user):
+        if token.user_suspended:
             raise exceptions.AuthenticationFailed(_("This account is suspended by a circuit break."))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -441,7 +441,6 @@ def rollups_refresh(*, month: date | None = None, today: date | None = None) -> 
     for source in SOURCES:
         source_states = [states[measure] for measure in source.measures]
         months = _months_to_refresh(source, source_states, month=month, today=today)
-        written = dict.fromkeys(source.measures, 0)
         existing = RollupMonthly.objects.filter(measure__in=source.measures)
         if not (source.whole and month is None):
             # `month__lt` the next month: a day measure files its rows under the days of the month.
@@ -449,8 +448,7 @@ def rollups_refresh(*, month: date | None = None, today: date | None = None) -> 
                 _any_of(Q(month__gte=first, month__lt=_next_month(last)) for first, last in _runs(months))
             )
         computed = (row for first, last in _runs(months) for row in source.rows(first, last, today))
-        for measure, count in _sync(existing, computed).items():
-            written[measure] = count
+        written = {**dict.fromkeys(source.measures, 0), **_sync(existing, computed)}
         for state in source_states:
             state.refreshed_at = now
             state.months_refreshed = len(months)

@@ -19,16 +19,17 @@ from risk.models import CircuitBreak
 _CACHE_ATTR = "_circuit_break_suspended"
 
 
+def _breaks_in_force(username):
+    """The circuit breaks in force that name this username (a string or an OuterRef)."""
+    return CircuitBreak.objects.filter(
+        scope_kind=CircuitBreak.ScopeKind.USER, scope_key=username, status__in=CircuitBreak.ACTIVE_STATUSES
+    )
+
+
 def suspended_expression(username_field: str) -> Exists:
     """Whether a circuit break in force names the user whose username is `username_field`: for reading
     it in the same query as the user (token authentication), then `remember_suspended`."""
-    return Exists(
-        CircuitBreak.objects.filter(
-            scope_kind=CircuitBreak.ScopeKind.USER,
-            scope_key=OuterRef(username_field),
-            status__in=CircuitBreak.ACTIVE_STATUSES,
-        )
-    )
+    return Exists(_breaks_in_force(OuterRef(username_field)))
 
 
 def remember_suspended(user, suspended: bool) -> None:
@@ -41,11 +42,7 @@ def user_is_suspended(user) -> bool:
         return False
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = CircuitBreak.objects.filter(
-            scope_kind=CircuitBreak.ScopeKind.USER,
-            scope_key=user.get_username(),
-            status__in=CircuitBreak.ACTIVE_STATUSES,
-        ).exists()
+        cached = _breaks_in_force(user.get_username()).exists()
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

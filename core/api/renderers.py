@@ -152,9 +152,11 @@ class ExportPaginator:
             # The cursor paginator orders the list itself; the export follows the same order.
             queryset = queryset.order_by(*self.inner.get_ordering(request, queryset, view))
         limit = max_export_rows()
-        if isinstance(queryset, QuerySet):
+        # A list read as rows (CountedRows) is counted on its queryset.
+        counted = getattr(queryset, "queryset", queryset)
+        if isinstance(counted, QuerySet):
             # COUNT over at most limit + 1 rows: bounded even on the big, never-counted tables.
-            too_many = queryset.order_by()[: limit + 1].count() > limit
+            too_many = counted.order_by()[: limit + 1].count() > limit
         else:
             too_many = len(queryset) > limit
         if too_many:

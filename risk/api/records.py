@@ -137,19 +137,13 @@ class BusinessRecordOutputSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, record) -> dict:
-        """The declared fields, built directly (see `represent_record`)."""
-        row = record if isinstance(record, dict) else record_row(record)
-        return represent_record(row, moment_formatter(), *_RECORD_LABELS())
+        """The declared fields, built directly (see `represent_records`)."""
+        return represent_records([record])[0]
 
 
 class _RecordPageSerializer(serializers.ListSerializer):
-    """A page: the labels and the time zone looked up once for its rows, not once per row."""
-
     def to_representation(self, data):
-        moment, (areas, statuses) = moment_formatter(), _RECORD_LABELS()
-        return [
-            represent_record(row if isinstance(row, dict) else record_row(row), moment, areas, statuses) for row in data
-        ]
+        return represent_records(data)
 
 
 BusinessRecordOutputSerializer.Meta.list_serializer_class = _RecordPageSerializer
@@ -157,11 +151,18 @@ BusinessRecordOutputSerializer.Meta.list_serializer_class = _RecordPageSerialize
 _AMOUNT = BusinessRecordOutputSerializer._declared_fields["amount"]
 
 
-def represent_record(row: dict, moment, areas: dict, statuses: dict) -> dict:
-    """A record's representation from a row of `PAGE_COLUMNS` (a dict from `.values()`, as the list and
-    the detail read them): a page is 50 records of 27 fields, and model instances with DRF's generic
-    per-field attribute resolution cost several times the page's query (bench B4). The output is the
-    generic serializer's exactly (risk/tests/test_records_api.py compares them)."""
+def represent_records(records) -> list[dict]:
+    """Records (rows of `PAGE_COLUMNS` from `.values()`, as the list and the detail read them, or
+    instances) as the API shows them, the labels and the time zone looked up once: a page is 50 records
+    of 27 fields, and model instances with DRF's generic per-field attribute resolution cost several
+    times the page's query (bench B4). The output is the generic serializer's exactly
+    (risk/tests/test_records_api.py compares them)."""
+    moment, (areas, statuses) = moment_formatter(), _RECORD_LABELS()
+    rows = (record if isinstance(record, dict) else record_row(record) for record in records)
+    return [_represent(row, moment, areas, statuses) for row in rows]
+
+
+def _represent(row: dict, moment, areas: dict, statuses: dict) -> dict:
     amount = row["amount"]
     return {
         "id": row["id"],

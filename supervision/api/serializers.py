@@ -24,10 +24,15 @@ def evidence_download_url(evidence_id: int) -> str:
     return f"/supervision/evidence/{evidence_id}/download/"
 
 
+def _name(person_name: str | None, username: str) -> str:
+    """The person's name of a login, else its username (also for rows read with `.values()`)."""
+    return person_name if person_name is not None else username
+
+
 def user_display_name(user) -> str:
     """The person's name of a login, else its username. Needs `<user>__person` selected."""
     person = getattr(user, "person", None)
-    return person.name if person is not None else user.get_username()
+    return _name(person.name if person is not None else None, user.get_username())
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -258,11 +263,6 @@ def _finding_row(finding: Finding) -> dict:
         "created_by__username": creator.get_username(),
         "created_by__person__name": person.name if person is not None else None,
     }
-
-
-def _name(person_name: str | None, username: str) -> str:
-    """As `user_display_name`: the person's name of a login, else its username."""
-    return person_name if person_name is not None else username
 
 
 def represent_findings(findings: list) -> list[dict]:

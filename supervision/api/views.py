@@ -5,7 +5,6 @@ input serializer, exactly one service call and an output serializer.
 """
 
 import django_filters
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -108,11 +107,11 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if self.action == "list":
             # Read as rows by paginate_queryset; no relations selected, so the COUNT has no joins.
             return finding_visible_to(self.request.user).select_related(None)
+        # The persons and evidence are read by the serializer (represent_findings), not prefetched.
         return (
             finding_visible_to(self.request.user)
             .select_related(None)
             .select_related("unit", "category", "business_area", "created_by__person")
-            .prefetch_related("persons", Prefetch("evidence", queryset=_evidence_queryset()))
         )
 
     def paginate_queryset(self, queryset):
