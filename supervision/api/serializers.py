@@ -4,14 +4,24 @@ Input serializers only check shape and scope (a primary key outside the caller's
 unknown as a missing one); the rules live in supervision.services.
 """
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import BusinessArea, Person, Unit
+from accounts.models import BusinessArea, Person, Unit, User
 from accounts.selectors import person_visible_to, visible_units
 from core.api.labels import ChoiceLabels, moment_formatter
-from supervision.models import ClueTransfer, Evidence, Finding, Inspection, Severity, SupervisionLayer
+from core.expressions import JSONList, json_moment
+from supervision.models import (
+    ClueTransfer,
+    Evidence,
+    Finding,
+    FindingCategory,
+    Inspection,
+    Severity,
+    SupervisionLayer,
+)
 from supervision.selectors import category_choices, inspection_visible_to
 
 # Free text is capped so that one request cannot store megabytes in a row.
@@ -215,117 +225,135 @@ _FINDING_LABELS = ChoiceLabels(
     Finding.Source.choices, Severity.choices, BusinessArea.Code.choices, Evidence.Kind.choices
 )
 
-# A page of findings is read as rows of these columns (`.values(*FINDING_COLUMNS)`), its persons and its
-# evidence as rows too (two queries per page): model instances, prefetching and DRF's generic per-field
-# resolution cost several times the page's queries (bench B4b).
+# A page of findings is one query: the columns the API shows, the names of what they point to as scalar
+# subqueries, and the persons and the evidence as JSON lists (bench B4b). Model instances, joins (the
+# planner's search over five of them cost more than the page) and one query per relation cost several
+# times that.
 FINDING_COLUMNS = (
     "id",
     "unit_id",
-    "unit__name",
+    "unit_name",
     "inspection_id",
     "source",
     "category_id",
-    "category__name",
+    "category_name",
     "business_area_id",
-    "business_area__code",
+    "business_area_code",
     "severity",
     "description",
     "found_on",
     "created_by_id",
-    "created_by__username",
-    "created_by__person__name",
+    "creator_username",
+    "creator_person_name",
     "created_at",
-)
-_EVIDENCE_COLUMNS = (
-    "id",
-    "finding_id",
-    "original_name",
-    "kind",
-    "size",
-    "sha256",
-    "uploaded_by_id",
-    "uploaded_by__username",
-    "uploaded_by__person__name",
-    "uploaded_at",
-    "locked_at",
+    "person_list",
+    "evidence_list",
 )
 
 
-def _finding_row(finding: Finding) -> dict:
-    """A finding instance as a row of FINDING_COLUMNS (its unit, category, area and creator loaded)."""
-    creator = finding.created_by
-    person = getattr(creator, "person", None)
+def _column_of(queryset, column: str, key: str) -> Subquery:
+    """`column` of the row of `queryset` whose primary key is the outer row's `key`."""
+    return Subquery(queryset.filter(pk=OuterRef(key)).order_by().values(column)[:1])
+
+
+def _person_name_of(user_key: str) -> Subquery:
+    return Subquery(Person.objects.filter(user_id=OuterRef(user_key)).order_by().values("name")[:1])
+
+
+def _finding_annotations() -> dict:
     return {
-        **{name: getattr(finding, name) for name in FINDING_COLUMNS if "__" not in name},
-        "unit__name": finding.unit.name,
-        "category__name": finding.category.name,
-        "business_area__code": finding.business_area.code if finding.business_area_id else None,
-        "created_by__username": creator.get_username(),
-        "created_by__person__name": person.name if person is not None else None,
+        "unit_name": _column_of(Unit.objects.all(), "name", "unit_id"),
+        "category_name": _column_of(FindingCategory.objects.all(), "name", "category_id"),
+        "business_area_code": _column_of(BusinessArea.objects.all(), "code", "business_area_id"),
+        "creator_username": _column_of(User.objects.all(), "username", "created_by_id"),
+        "creator_person_name": _person_name_of("created_by_id"),
+        "person_list": JSONList(
+            Finding.persons.through.objects.filter(finding_id=OuterRef("pk")),
+            group="finding_id",
+            fields={"id": "person_id", "name": "person__name"},
+            order_by=(*(f"person__{field}" for field in Person._meta.ordering), "person_id"),
+        ),
+        "evidence_list": JSONList(
+            Evidence.objects.filter(finding_id=OuterRef("pk")),
+            group="finding_id",
+            fields={
+                "id": "id",
+                "name": "original_name",
+                "kind": "kind",
+                "size": "size",
+                "sha256": "sha256",
+                "uploaded_by": "uploaded_by_id",
+                "uploaded_by_username": "uploaded_by__username",
+                "uploaded_by_person_name": "uploaded_by__person__name",
+                "uploaded_at": "uploaded_at",
+                "locked_at": "locked_at",
+            },
+            order_by=tuple(Evidence._meta.ordering),
+        ),
     }
 
 
-def represent_findings(findings: list) -> list[dict]:
-    """Findings (rows of FINDING_COLUMNS, or instances) as the API shows them, with their persons and
-    evidence read in one query each. The output is the generic serializer's exactly
-    (supervision/tests/test_api_speed.py compares the two)."""
-    rows = [finding if isinstance(finding, dict) else _finding_row(finding) for finding in findings]
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    persons: dict[int, list] = {pk: [] for pk in ids}
-    links = (
-        Finding.persons.through.objects.filter(finding_id__in=ids)
-        .order_by(*(f"person__{field}" for field in Person._meta.ordering), "person_id")
-        .values_list("finding_id", "person_id", "person__name")
+# Built once: each query resolves its own copy of an expression.
+_FINDING_ANNOTATIONS = _finding_annotations()
+
+
+def finding_rows(findings: QuerySet[Finding]) -> QuerySet[dict]:
+    """`findings` as rows of FINDING_COLUMNS: what `represent_findings` shows, read in one query."""
+    return (
+        findings.select_related(None).prefetch_related(None).annotate(**_FINDING_ANNOTATIONS).values(*FINDING_COLUMNS)
     )
-    for finding_id, person_id, name in links:
-        persons[finding_id].append({"id": person_id, "name": name})
-    evidence: dict[int, list] = {pk: [] for pk in ids}
+
+
+def represent_findings(findings: list) -> list[dict]:
+    """Findings (rows of `finding_rows`, or instances, read again as rows in one query) as the API shows
+    them. The output is the generic serializer's exactly (supervision/tests/test_api_speed.py compares
+    the two)."""
+    if findings and not isinstance(findings[0], dict):
+        by_id = {row["id"]: row for row in finding_rows(Finding.objects.filter(pk__in=[f.pk for f in findings]))}
+        findings = [by_id[finding.pk] for finding in findings]
     sources, severities, areas, kinds = _FINDING_LABELS()
     moment = moment_formatter()
-    for item in (
-        Evidence.objects.filter(finding_id__in=ids).order_by(*Evidence._meta.ordering).values(*_EVIDENCE_COLUMNS)
-    ):
-        evidence[item["finding_id"]].append(
-            {
-                "id": item["id"],
-                "name": item["original_name"],
-                "kind": item["kind"],
-                "kind_display": kinds.get(item["kind"], item["kind"]),
-                "size": item["size"],
-                "sha256": item["sha256"],
-                "uploaded_by": item["uploaded_by_id"],
-                "uploaded_by_name": _name(item["uploaded_by__person__name"], item["uploaded_by__username"]),
-                "uploaded_at": moment(item["uploaded_at"]),
-                "locked": item["locked_at"] is not None,
-                "locked_at": moment(item["locked_at"]),
-                "download_url": evidence_download_url(item["id"]),
-            }
-        )
+
+    def evidence(item: dict) -> dict:
+        locked_at = json_moment(item["locked_at"])
+        return {
+            "id": item["id"],
+            "name": item["name"],
+            "kind": item["kind"],
+            "kind_display": kinds.get(item["kind"], item["kind"]),
+            "size": item["size"],
+            "sha256": item["sha256"],
+            "uploaded_by": item["uploaded_by"],
+            "uploaded_by_name": _name(item["uploaded_by_person_name"], item["uploaded_by_username"]),
+            "uploaded_at": moment(json_moment(item["uploaded_at"])),
+            "locked": locked_at is not None,
+            "locked_at": moment(locked_at),
+            "download_url": evidence_download_url(item["id"]),
+        }
+
     return [
         {
             "id": row["id"],
             "unit": row["unit_id"],
-            "unit_name": row["unit__name"],
+            "unit_name": row["unit_name"],
             "inspection": row["inspection_id"],
             "source": row["source"],
             "source_display": sources.get(row["source"], row["source"]),
             "category": row["category_id"],
-            "category_name": row["category__name"],
+            "category_name": row["category_name"],
             "business_area": row["business_area_id"],
-            "business_area_name": areas.get(row["business_area__code"], row["business_area__code"]),
+            "business_area_name": areas.get(row["business_area_code"], row["business_area_code"]),
             "severity": row["severity"],
             "severity_display": severities.get(row["severity"], row["severity"]),
             "description": row["description"],
-            "persons": persons[row["id"]],
+            "persons": row["person_list"],
             "found_on": row["found_on"].isoformat(),
             "created_by": row["created_by_id"],
-            "created_by_name": _name(row["created_by__person__name"], row["created_by__username"]),
+            "created_by_name": _name(row["creator_person_name"], row["creator_username"]),
             "created_at": moment(row["created_at"]),
-            "evidence": evidence[row["id"]],
+            "evidence": [evidence(item) for item in row["evidence_list"]],
         }
-        for row in rows
+        for row in findings
     ]
 
 

@@ -13,10 +13,9 @@ from rest_framework.response import Response
 
 from accounts.api.filters import UnitChoiceFilter
 from core.api.filters import IdFilter
-from core.api.pagination import CountedRows
+from core.api.pagination import CountedRows, KeysetPagination
 from rectification.filters import FindingFilter
 from supervision.api.serializers import (
-    FINDING_COLUMNS,
     ClueDisposeInputSerializer,
     ClueOutputSerializer,
     ClueTransferInputSerializer,
@@ -26,6 +25,7 @@ from supervision.api.serializers import (
     FindingOutputSerializer,
     InspectionCreateInputSerializer,
     InspectionOutputSerializer,
+    finding_rows,
 )
 from supervision.models import ClueTransfer, Evidence, Inspection, Severity, SupervisionLayer
 from supervision.selectors import clue_visible_to, evidence_visible_to, finding_visible_to, inspection_visible_to
@@ -102,22 +102,16 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     search_fields = ["description", "unit__name", "category__name"]
     ordering_fields = ["found_on", "created_at", "severity", "id"]
     ordering = ["-found_on", "-id"]
+    # A million rows and more: pages by cursor on the whole ordering, no COUNT (bench B4b).
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
-        if self.action == "list":
-            # Read as rows by paginate_queryset; no relations selected, so the COUNT has no joins.
-            return finding_visible_to(self.request.user).select_related(None)
-        # The persons and evidence are read by the serializer (represent_findings), not prefetched.
-        return (
-            finding_visible_to(self.request.user)
-            .select_related(None)
-            .select_related("unit", "category", "business_area", "created_by__person")
-        )
+        # The serializer reads every finding as a row of `finding_rows` (names, persons and evidence in
+        # the same query): nothing is selected or prefetched here.
+        return finding_visible_to(self.request.user).select_related(None)
 
     def paginate_queryset(self, queryset):
-        # The page as rows of the columns it shows; its persons and evidence are read per page by the
-        # serializer (bench B4b).
-        return super().paginate_queryset(CountedRows(queryset, FINDING_COLUMNS))
+        return super().paginate_queryset(CountedRows(queryset, finding_rows))
 
     @extend_schema(request=FindingCreateInputSerializer, responses={201: FindingOutputSerializer})
     def create(self, request):
