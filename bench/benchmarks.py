@@ -175,7 +175,7 @@ def _burst(generator, index, business_type, accepted, *, device=None, ip=None, s
 
 
 def b2_breakers(data: DataSet, rounds: int) -> Result:
-    from risk.breakers import breaker_horizon, breakers_run
+    from risk.breakers import BATCH_SIZE, breaker_horizon, breakers_run
     from risk.models import BreakerWatermark, CircuitBreak, RiskModel
     from risk.rules import REGISTRY
     from risk.services import risk_models_sync
@@ -201,7 +201,7 @@ def b2_breakers(data: DataSet, rounds: int) -> Result:
     result = Result(
         code="B2",
         title=f"circuit-breaker scan of {len(records):,} new records",
-        project="risk.breakers.breakers_run (batches of 20,000, 3 models, trips, notifications, audit)",
+        project=f"risk.breakers.breakers_run (batches of {BATCH_SIZE:,}, 3 models, trips, notifications, audit)",
         limit="the 3 breaker models as raw SQL (LATERAL window counts) over the same records",
         unit="s",
         goal="≤ 1.5×; ≤ 1 s",

@@ -51,8 +51,11 @@ from risk.services import risk_models_sync
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 20_000
-MAX_BATCHES_PER_RUN = 50  # a backlog larger than a million records is worked off over several runs
+# Each batch counts the windows of every subject it holds over the whole horizon: a subject in five
+# batches is counted five times. 100,000 records per batch (one transaction, about a second at full
+# scale) scan a typical 15-minute intake in one pass (bench B2: 1.23 s in batches of 20,000, 0.94 s).
+BATCH_SIZE = 100_000
+MAX_BATCHES_PER_RUN = 20  # a backlog larger than two million records is worked off over several runs
 DEFAULT_HORIZON_HOURS = 24
 ALLOWLIST_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 # A business account and the platform user of the same name are the same person.
