@@ -51,6 +51,7 @@ from functools import cached_property
 
 from django.db.models import Case as Conditional
 from django.db.models import Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,7 +61,7 @@ from cases.models import Case, CaseCategory, CasePerson, CaseSeverity, Liability
 from core.errors import DomainError
 from dashboard import roles
 from dashboard.models import Measure, RollupMonthly, RollupState
-from dashboard.rollups import CLOSED_ITEMS, ON_TIME, OVERDUE, WORKING_DAYS, close_out_pairs, pair_working_days
+from dashboard.rollups import CLOSED_ITEMS, CLOSED_OUT, ON_TIME, OVERDUE, WORKING_DAYS, pair_working_days
 from ratings.models import Grade as RatingGrade
 from ratings.models import RatingRound, UnitRating
 from rectification.models import RectificationItem
@@ -382,9 +383,24 @@ class _Figures:
                 cut.append((first, last))
         return whole, cut
 
-    def edges(self, field: str) -> Q | None:
-        """Rows whose `field` (a date) falls in a month the period cuts; None when it cuts none."""
-        cut = self.split[1]
+    @cached_property
+    def past_split(self) -> tuple[list[date], list[tuple[date, date]]]:
+        """`split` for the findings, whose day found cannot come after today (finding_create refuses it):
+        a month the period takes from its first day to today or later holds all of its findings, and is
+        read whole from the rollups, as of their refresh. The current month of a period ending today is
+        then one rollup read instead of a live count of every finding found this month (bench B6)."""
+        whole, cut = list(self.split[0]), []
+        for first, last in self.split[1]:
+            if first.day == 1 and last >= self.today:
+                whole.append(first)
+            else:
+                cut.append((first, last))
+        return sorted(whole), cut
+
+    def edges(self, field: str, *, past: bool = False) -> Q | None:
+        """Rows whose `field` (a date) falls in a month the period cuts (`past`: as `past_split` cuts it);
+        None when it cuts none."""
+        cut = (self.past_split if past else self.split)[1]
         if not cut:
             return None
         condition = Q()
@@ -392,13 +408,13 @@ class _Figures:
             condition |= Q(**{f"{field}__range": (first, last)})
         return condition
 
-    def rolled_rows(self, *measures: str, every_month: bool = False):
+    def rolled_rows(self, *measures: str, every_month: bool = False, past: bool = False):
         """Rollup rows of these measures within scope: of every month (a current-state measure read as
-        a whole) or of the period's whole months."""
+        a whole) or of the period's whole months (`past`: as `past_split` has them)."""
         rows = RollupMonthly.objects.filter(self.scope.q(), measure__in=measures)
         if every_month:
             return rows
-        whole = self.split[0]
+        whole = (self.past_split if past else self.split)[0]
         if not whole:
             return rows.none()
         return rows.filter(month__gte=whole[0], month__lte=whole[-1])
@@ -416,7 +432,7 @@ class _Figures:
     def _cut_findings(self) -> list[tuple]:
         """(category id, severity, count) of the findings found in the days of the months the period cuts:
         one index-only query (finding_found_on_cover)."""
-        edges = self.edges("found_on")
+        edges = self.edges("found_on", past=True)
         if edges is None:
             return []
         return list(
@@ -431,12 +447,13 @@ class _Figures:
         from the rollups; the cut days from _cut_findings (`position`: the dimension's place in its rows)
         or, for the supervision layer (None), from the rollup by day."""
         counts: dict[str, int] = defaultdict(int)
-        for value, total in self.rolled_rows(measure).values_list("dim1").annotate(total=Sum("value")).order_by():
+        rolled = self.rolled_rows(measure, past=True)
+        for value, total in rolled.values_list("dim1").annotate(total=Sum("value")).order_by():
             counts[value] += total
         if position is not None:
             for row in self._cut_findings:
                 counts["" if row[position] is None else str(row[position])] += row[-1]
-        elif (days := self.edges("month")) is not None:
+        elif (days := self.edges("month", past=True)) is not None:
             rows = RollupMonthly.objects.filter(self.scope.q(), days, measure=Measure.FINDINGS_LAYER_DAY)
             for value, total in rows.values_list("dim1").annotate(total=Sum("value")).order_by():
                 counts[value] += total
@@ -502,20 +519,40 @@ class _Figures:
                 counts["due"] += total
                 counts["closed"] += total if status == Item.Status.CLOSED else 0
                 counts["closed_on_time"] += total if standing == ON_TIME else 0
+        for _opened, _closed_out, due, closed, closed_on_time in self._cut_items:
+            counts["due"] += due
+            counts["closed"] += closed
+            counts["closed_on_time"] += closed_on_time
+        counts["closure_rate"] = _rate(counts["closed"], counts["due"])
+        counts["on_time_rate"] = _rate(counts["closed_on_time"], counts["due"])
+        return counts
+
+    @cached_property
+    def _cut_items(self) -> list[tuple]:
+        """The items due in the days of the months the period cuts, in one index-only scan
+        (item_deadline_cover): rows (day created, day closed out, due, closed out, closed out on time).
+        The days are those of the closed-out items (as `close_out_pairs` groups them), None for the
+        others, which make one group: what `item_counts` and `mean_working_days_to_close` count live."""
         edges = self.edges("deadline")
-        if edges is not None:
-            closed = Q(status=Item.Status.CLOSED)
-            live = Item.objects.filter(self.scope.q(), edges).aggregate(
+        if edges is None:
+            return []
+        zone = timezone.get_default_timezone()
+        closed = Q(status=Item.Status.CLOSED)
+        return list(
+            Item.objects.filter(self.scope.q(), edges)
+            .annotate(
+                opened_on=Conditional(When(CLOSED_OUT, then=TruncDate("created_at", tzinfo=zone))),
+                closed_on=Conditional(When(CLOSED_OUT, then=TruncDate("closed_at", tzinfo=zone))),
+            )
+            .values_list("opened_on", "closed_on")
+            .annotate(
                 due=Count("*"),
                 # A column of the covering index (never null), so that the scan stays index-only.
                 closed=Count("deadline", filter=closed),
                 closed_on_time=Count("deadline", filter=closed & Q(closed_at__date__lte=F("deadline"))),
             )
-            for key, value in live.items():
-                counts[key] += value
-        counts["closure_rate"] = _rate(counts["closed"], counts["due"])
-        counts["on_time_rate"] = _rate(counts["closed_on_time"], counts["due"])
-        return counts
+            .order_by()
+        )
 
     @cached_property
     def mean_working_days_to_close(self) -> float | None:
@@ -525,13 +562,11 @@ class _Figures:
             self.rolled_rows(Measure.ITEM_CLOSE_DAYS).values_list("dim1").annotate(total=Sum("value")).order_by()
         )
         days, items = sums.get(WORKING_DAYS, 0), sums.get(CLOSED_ITEMS, 0)
-        edges = self.edges("deadline")
-        if edges is not None:
-            pairs = list(close_out_pairs(Item.objects.filter(self.scope.q(), edges)))
-            if pairs:
-                pair_days = pair_working_days(pairs)
-                days += sum(pair_days[(opened, closed)] * count for opened, closed, count in pairs)
-                items += sum(count for _opened, _closed, count in pairs)
+        pairs = [(opened, closed, due) for opened, closed, due, *_counts in self._cut_items if opened is not None]
+        if pairs:
+            pair_days = pair_working_days(pairs)
+            days += sum(pair_days[(opened, closed)] * count for opened, closed, count in pairs)
+            items += sum(count for _opened, _closed, count in pairs)
         return round(days / items, 1) if items else None
 
     def overdue_by_unit(self, top: int = DEFAULT_TOP) -> list[dict]:

@@ -352,12 +352,16 @@ class ItemCloseDaysSource(Source):
             yield RollupMonthly(dim1=WORKING_DAYS, value=days, **common)
 
 
+# The items whose working days to close out are counted: closed out, with the moment they were.
+CLOSED_OUT = Q(status=Item.Status.CLOSED, closed_at__isnull=False)
+
+
 def close_out_pairs(queryset, *keys: str):
     """Rows (*keys, day created, day closed out, count) of the closed-out items of `queryset` (days of
     settings.TIME_ZONE): the working days to close out depend only on the pair of days."""
     zone = timezone.get_default_timezone()
     return (
-        queryset.filter(status=Item.Status.CLOSED, closed_at__isnull=False)
+        queryset.filter(CLOSED_OUT)
         .annotate(opened_on=TruncDate("created_at", tzinfo=zone), closed_on=TruncDate("closed_at", tzinfo=zone))
         .values_list(*keys, "opened_on", "closed_on")
         .annotate(count=Count("*"))

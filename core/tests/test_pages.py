@@ -154,3 +154,20 @@ def test_notifications_are_private_and_can_be_marked_read(client, org, squad_lea
     assert "请签收整改通知书" in client.get("/notifications/").content.decode()
     client.post("/notifications/read/")
     assert Notification.objects.get().read_at is not None
+
+
+@pytest.mark.parametrize(("unread", "badge"), [(3, "3"), (99, "99"), (100, "99+"), (150, "99+")])
+def test_the_bell_counts_unread_notifications_up_to_99(client, supervisor, unread, badge):
+    from django.utils import timezone
+
+    from core.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(recipient=supervisor, key=f"test:{number}", title="通知") for number in range(unread)
+    )
+    Notification.objects.create(recipient=supervisor, key="test:read", title="已读", read_at=timezone.now())
+    client.force_login(supervisor)
+
+    bell = client.get("/").content.decode().split('id="notification-bell"')[1].split("</a>")[0]
+
+    assert f'text-bg-danger">{badge}</span>' in bell

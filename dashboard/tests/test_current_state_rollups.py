@@ -170,3 +170,43 @@ def test_the_key_figures_cost_the_same_queries_for_more_data(rolled_up, committe
     rollups_refresh()
 
     assert queries() == few
+
+
+def test_the_cut_days_items_are_read_in_one_scan(rolled_up, committee_member, today):
+    """Pinned after bench B6: the items due in the cut days give the due, closed-out and on-time counts and
+    the working days to close out from one query (two before)."""
+    figures.key_figures(user=committee_member, period=CUT)  # what every later call reuses
+
+    with CaptureQueriesContext(connection) as captured:
+        value = _values(figures.key_figures(user=committee_member, period=CUT))
+
+    item_queries = [q["sql"] for q in captured if 'FROM "rectification_rectificationitem"' in q["sql"]]
+    assert len(item_queries) == 1
+    assert (value["items_due"], value["items_closed"], value["items_closed_on_time"]) == (4, 2, 1)
+    assert value["mean_working_days_to_close"] == 7.0
+
+
+def test_a_period_from_the_first_of_the_month_to_today_reads_its_findings_whole(
+    rolled_up, committee_member, today, supervisor
+):
+    """No finding is dated after today, so such a month holds all of its findings: they are read from the
+    rollups as of their refresh (bench B6), while the items, due on later days too, stay counted live."""
+    period = figures.parse_period("2026-11-01..2026-11-23")
+    month = figures._Figures(user=committee_member, period=period)
+    assert month.split == ([], [(date(2026, 11, 1), date(2026, 11, 23))])
+    assert month.past_split == ([date(2026, 11, 1)], [])
+    assert (
+        figures._Figures(user=committee_member, period=figures.parse_period("2026-11-01..2026-11-22")).past_split[0]
+        == []
+    )
+
+    # when: a finding is filed today, after the refresh
+    f.finding(unit=rolled_up.org.a1, found_on=today, creator=supervisor)
+    value = _values(figures.key_figures(user=committee_member, period=period))
+
+    # then: the findings are those of the refresh (F2), the items those due by today (I5, I2, I3)
+    assert value["findings_in_period"] == 1
+    assert value["items_due"] == 3
+
+    rollups_refresh()
+    assert _values(figures.key_figures(user=committee_member, period=period))["findings_in_period"] == 2
