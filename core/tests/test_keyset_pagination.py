@@ -127,3 +127,11 @@ def test_a_bad_cursor_of_the_other_cursor_lists_is_a_400_too(api_as, admin_user,
 
     assert response.status_code == 400
     assert list(response.json()) == ["cursor"]
+
+
+def test_the_browsable_api_shows_a_cursor_page(api_as, supervisor, findings):
+    response = api_as(supervisor).get(LIST_URL, {"page_size": 2}, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "cursor=" in response.content.decode()
