@@ -1,8 +1,7 @@
 """ORM expressions shared by the apps.
 
-`JSONList` reads a row's related rows (a finding's persons and evidence, a user's role assignments) as
-a JSON array in the row's own query: one statement for a page instead of one per relation, each a few
-index lookups that PostgreSQL plans once (bench B4).
+`JSONList` reads a row's related rows (a finding's persons and its evidence) as a JSON array in the
+row's own query: one statement for a page instead of one per relation (bench B4b).
 """
 
 from datetime import UTC

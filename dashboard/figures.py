@@ -51,7 +51,6 @@ from functools import cached_property
 
 from django.db.models import Case as Conditional
 from django.db.models import Count, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,7 +60,15 @@ from cases.models import Case, CaseCategory, CasePerson, CaseSeverity, Liability
 from core.errors import DomainError
 from dashboard import roles
 from dashboard.models import Measure, RollupMonthly, RollupState
-from dashboard.rollups import CLOSED_ITEMS, CLOSED_OUT, ON_TIME, OVERDUE, WORKING_DAYS, pair_working_days
+from dashboard.rollups import (
+    CLOSED_ITEMS,
+    CLOSED_OUT,
+    ON_TIME,
+    OVERDUE,
+    WORKING_DAYS,
+    close_out_days,
+    pair_working_days,
+)
 from ratings.models import Grade as RatingGrade
 from ratings.models import RatingRound, UnitRating
 from rectification.models import RectificationItem
@@ -536,14 +543,11 @@ class _Figures:
         edges = self.edges("deadline")
         if edges is None:
             return []
-        zone = timezone.get_default_timezone()
         closed = Q(status=Item.Status.CLOSED)
+        days = {name: Conditional(When(CLOSED_OUT, then=day)) for name, day in close_out_days().items()}
         return list(
             Item.objects.filter(self.scope.q(), edges)
-            .annotate(
-                opened_on=Conditional(When(CLOSED_OUT, then=TruncDate("created_at", tzinfo=zone))),
-                closed_on=Conditional(When(CLOSED_OUT, then=TruncDate("closed_at", tzinfo=zone))),
-            )
+            .annotate(**days)
             .values_list("opened_on", "closed_on")
             .annotate(
                 due=Count("*"),

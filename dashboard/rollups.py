@@ -356,13 +356,18 @@ class ItemCloseDaysSource(Source):
 CLOSED_OUT = Q(status=Item.Status.CLOSED, closed_at__isnull=False)
 
 
-def close_out_pairs(queryset, *keys: str):
-    """Rows (*keys, day created, day closed out, count) of the closed-out items of `queryset` (days of
-    settings.TIME_ZONE): the working days to close out depend only on the pair of days."""
+def close_out_days() -> dict:
+    """An item's day created (`opened_on`) and day closed out (`closed_on`), days of settings.TIME_ZONE."""
     zone = timezone.get_default_timezone()
+    return {"opened_on": TruncDate("created_at", tzinfo=zone), "closed_on": TruncDate("closed_at", tzinfo=zone)}
+
+
+def close_out_pairs(queryset, *keys: str):
+    """Rows (*keys, day created, day closed out, count) of the closed-out items of `queryset`: the
+    working days to close out depend only on the pair of days."""
     return (
         queryset.filter(CLOSED_OUT)
-        .annotate(opened_on=TruncDate("created_at", tzinfo=zone), closed_on=TruncDate("closed_at", tzinfo=zone))
+        .annotate(**close_out_days())
         .values_list(*keys, "opened_on", "closed_on")
         .annotate(count=Count("*"))
         .order_by()

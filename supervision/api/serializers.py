@@ -251,50 +251,42 @@ FINDING_COLUMNS = (
 )
 
 
-def _column_of(queryset, column: str, key: str) -> Subquery:
-    """`column` of the row of `queryset` whose primary key is the outer row's `key`."""
-    return Subquery(queryset.filter(pk=OuterRef(key)).order_by().values(column)[:1])
-
-
-def _person_name_of(user_key: str) -> Subquery:
-    return Subquery(Person.objects.filter(user_id=OuterRef(user_key)).order_by().values("name")[:1])
-
-
-def _finding_annotations() -> dict:
-    return {
-        "unit_name": _column_of(Unit.objects.all(), "name", "unit_id"),
-        "category_name": _column_of(FindingCategory.objects.all(), "name", "category_id"),
-        "business_area_code": _column_of(BusinessArea.objects.all(), "code", "business_area_id"),
-        "creator_username": _column_of(User.objects.all(), "username", "created_by_id"),
-        "creator_person_name": _person_name_of("created_by_id"),
-        "person_list": JSONList(
-            Finding.persons.through.objects.filter(finding_id=OuterRef("pk")),
-            group="finding_id",
-            fields={"id": "person_id", "name": "person__name"},
-            order_by=(*(f"person__{field}" for field in Person._meta.ordering), "person_id"),
-        ),
-        "evidence_list": JSONList(
-            Evidence.objects.filter(finding_id=OuterRef("pk")),
-            group="finding_id",
-            fields={
-                "id": "id",
-                "name": "original_name",
-                "kind": "kind",
-                "size": "size",
-                "sha256": "sha256",
-                "uploaded_by": "uploaded_by_id",
-                "uploaded_by_username": "uploaded_by__username",
-                "uploaded_by_person_name": "uploaded_by__person__name",
-                "uploaded_at": "uploaded_at",
-                "locked_at": "locked_at",
-            },
-            order_by=tuple(Evidence._meta.ordering),
-        ),
-    }
+def _column_of(model, column: str, key: str, *, by: str = "pk") -> Subquery:
+    """`column` of the `model` row whose `by` is the outer row's `key`."""
+    return Subquery(model.objects.filter(**{by: OuterRef(key)}).order_by().values(column)[:1])
 
 
 # Built once: each query resolves its own copy of an expression.
-_FINDING_ANNOTATIONS = _finding_annotations()
+_FINDING_ANNOTATIONS = {
+    "unit_name": _column_of(Unit, "name", "unit_id"),
+    "category_name": _column_of(FindingCategory, "name", "category_id"),
+    "business_area_code": _column_of(BusinessArea, "code", "business_area_id"),
+    "creator_username": _column_of(User, "username", "created_by_id"),
+    "creator_person_name": _column_of(Person, "name", "created_by_id", by="user_id"),
+    "person_list": JSONList(
+        Finding.persons.through.objects.filter(finding_id=OuterRef("pk")),
+        group="finding_id",
+        fields={"id": "person_id", "name": "person__name"},
+        order_by=(*(f"person__{field}" for field in Person._meta.ordering), "person_id"),
+    ),
+    "evidence_list": JSONList(
+        Evidence.objects.filter(finding_id=OuterRef("pk")),
+        group="finding_id",
+        fields={
+            "id": "id",
+            "name": "original_name",
+            "kind": "kind",
+            "size": "size",
+            "sha256": "sha256",
+            "uploaded_by": "uploaded_by_id",
+            "uploaded_by_username": "uploaded_by__username",
+            "uploaded_by_person_name": "uploaded_by__person__name",
+            "uploaded_at": "uploaded_at",
+            "locked_at": "locked_at",
+        },
+        order_by=tuple(Evidence._meta.ordering),
+    ),
+}
 
 
 def finding_rows(findings: QuerySet[Finding]) -> QuerySet[dict]:
