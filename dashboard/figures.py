@@ -23,9 +23,11 @@ Where the figures come from, and how fresh they are (each figure carries its `as
   the items due in the period) come from current-state rollups that a refresh rewrites for every month,
   so at the refresh they equal the lists they drill down to; business records and alerts (by grade /
   status / area) from monthly rollups; the month-by-month trends of every measure likewise. A period
-  that cuts a month (a custom range) reads its whole months from the rollups and counts the days of
-  the cut months live from the tables; the monthly event rollups of alerts and business records count
-  every month the period touches. The half-year and annual reports refresh the rollups first.
+  that cuts a month (a custom range, or one ending today) reads its whole months from the rollups by
+  month and the days of the cut months from the rollups by day (items by day due, findings' layers by
+  day found) or, for the findings' categories and severities, live from the table (a month taken from
+  its first day to today is read whole: no finding is dated after today); the monthly event rollups of
+  alerts and business records count every month the period touches. The half-year and annual reports refresh the rollups first.
 - LIVE (as_of = the moment of the call): the small tables: circuit breaks, cases and persons
   concerned, liability records, ratings.
 
@@ -50,7 +52,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from django.db.models import Case as Conditional
-from django.db.models import Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,12 +64,9 @@ from dashboard import roles
 from dashboard.models import Measure, RollupMonthly, RollupState
 from dashboard.rollups import (
     CLOSED_ITEMS,
-    CLOSED_OUT,
     ON_TIME,
     OVERDUE,
     WORKING_DAYS,
-    close_out_days,
-    pair_working_days,
 )
 from ratings.models import Grade as RatingGrade
 from ratings.models import RatingRound, UnitRating
@@ -375,12 +374,13 @@ class _Figures:
             "unit": {"id": self.unit.pk, "name": self.unit.name} if self.unit else None,
         }
 
-    # --- the period's months: whole ones from the rollups, cut ones counted live ----------------------
+    # --- the period's months: whole ones from the rollups by month, cut ones by day -------------------
 
     @cached_property
     def split(self) -> tuple[list[date], list[tuple[date, date]]]:
-        """The period's whole months (read from the rollups) and the day ranges of the months it cuts
-        (counted live from the tables): a month, quarter, half year or year cuts none."""
+        """The period's whole months (read from the rollups by month) and the day ranges of the months it
+        cuts (read from the rollups by day, or counted live): a month, quarter, half year or year cuts
+        none."""
         whole, cut = [], []
         for month in self.period.months:
             first, last = max(month, self.period.start), min(_month_end(month), self.period.end)
@@ -502,75 +502,63 @@ class _Figures:
 
     # --- rectification ------------------------------------------------------------------------------
 
-    ITEM_MEASURES = (Measure.ITEM_STATES, Measure.ITEM_CLOSE_DAYS)
+    # The figures of the items due in a period read the rollups by month due and by day due.
+    ITEM_STATE_MEASURES = (Measure.ITEM_STATES, Measure.ITEM_STATES_DAY)
+    ITEM_CLOSE_MEASURES = (Measure.ITEM_CLOSE_DAYS, Measure.ITEM_CLOSE_DAYS_DAY)
+    ITEM_MEASURES = ITEM_STATE_MEASURES + ITEM_CLOSE_MEASURES
+
+    def _cut_days(self, day_measure: str) -> Q:
+        """The rollup rows by day of `day_measure` in the days of the months the period cuts (none when it
+        cuts none)."""
+        edges = self.edges("month")
+        return Q(pk__in=[]) if edges is None else Q(edges, measure=day_measure)
 
     @cached_property
     def item_counts(self) -> dict:
         """Open, awaiting verification and overdue: every item at the refresh. Due, closed out and closed
-        out on time: the items due in the period (whole months from the rollups, cut months live)."""
+        out on time: the items due in the period, from the rollups by month due for its whole months and
+        by day due for the days of the months it cuts. One query."""
         whole = set(self.split[0])
         counts = dict.fromkeys(("open", "submitted", "overdue", "due", "closed", "closed_on_time"), 0)
         rows = (
-            self.rolled_rows(Measure.ITEM_STATES, every_month=True)
-            .values_list("month", "dim1", "dim2")
+            RollupMonthly.objects.filter(self.scope.q())
+            .filter(Q(measure=Measure.ITEM_STATES) | self._cut_days(Measure.ITEM_STATES_DAY))
+            .values_list("measure", "month", "dim1", "dim2")
             .annotate(total=Sum("value"))
             .order_by()
         )
-        for month, status, standing, total in rows:
-            if status == Item.Status.OPEN:
-                counts["open"] += total
-            elif status == Item.Status.SUBMITTED:
-                counts["submitted"] += total
-            counts["overdue"] += total if standing == OVERDUE else 0
-            if month in whole:
-                counts["due"] += total
-                counts["closed"] += total if status == Item.Status.CLOSED else 0
-                counts["closed_on_time"] += total if standing == ON_TIME else 0
-        for _opened, _closed_out, due, closed, closed_on_time in self._cut_items:
-            counts["due"] += due
-            counts["closed"] += closed
-            counts["closed_on_time"] += closed_on_time
+        for measure, month, status, standing, total in rows:
+            if measure == Measure.ITEM_STATES:
+                if status == Item.Status.OPEN:
+                    counts["open"] += total
+                elif status == Item.Status.SUBMITTED:
+                    counts["submitted"] += total
+                counts["overdue"] += total if standing == OVERDUE else 0
+                if month not in whole:
+                    continue
+            counts["due"] += total
+            counts["closed"] += total if status == Item.Status.CLOSED else 0
+            counts["closed_on_time"] += total if standing == ON_TIME else 0
         counts["closure_rate"] = _rate(counts["closed"], counts["due"])
         counts["on_time_rate"] = _rate(counts["closed_on_time"], counts["due"])
         return counts
 
     @cached_property
-    def _cut_items(self) -> list[tuple]:
-        """The items due in the days of the months the period cuts, in one index-only scan
-        (item_deadline_cover): rows (day created, day closed out, due, closed out, closed out on time).
-        The days are those of the closed-out items (as `close_out_pairs` groups them), None for the
-        others, which make one group: what `item_counts` and `mean_working_days_to_close` count live."""
-        edges = self.edges("deadline")
-        if edges is None:
-            return []
-        closed = Q(status=Item.Status.CLOSED)
-        days = {name: Conditional(When(CLOSED_OUT, then=day)) for name, day in close_out_days().items()}
-        return list(
-            Item.objects.filter(self.scope.q(), edges)
-            .annotate(**days)
-            .values_list("opened_on", "closed_on")
-            .annotate(
-                due=Count("*"),
-                # A column of the covering index (never null), so that the scan stays index-only.
-                closed=Count("deadline", filter=closed),
-                closed_on_time=Count("deadline", filter=closed & Q(closed_at__date__lte=F("deadline"))),
-            )
+    def mean_working_days_to_close(self) -> float | None:
+        """Over the closed-out items due in the period: the rollups' sums by month due for its whole months
+        and by day due for the days of the months it cuts. One query."""
+        whole = self.split[0]
+        months = Q(pk__in=[])
+        if whole:
+            months = Q(measure=Measure.ITEM_CLOSE_DAYS, month__gte=whole[0], month__lte=whole[-1])
+        sums = dict(
+            RollupMonthly.objects.filter(self.scope.q())
+            .filter(months | self._cut_days(Measure.ITEM_CLOSE_DAYS_DAY))
+            .values_list("dim1")
+            .annotate(total=Sum("value"))
             .order_by()
         )
-
-    @cached_property
-    def mean_working_days_to_close(self) -> float | None:
-        """Over the closed-out items due in the period: the rollups' sums for the whole months, and for
-        the cut months one GROUP BY (created day, closed-out day) and working days per distinct pair."""
-        sums = dict(
-            self.rolled_rows(Measure.ITEM_CLOSE_DAYS).values_list("dim1").annotate(total=Sum("value")).order_by()
-        )
         days, items = sums.get(WORKING_DAYS, 0), sums.get(CLOSED_ITEMS, 0)
-        pairs = [(opened, closed, due) for opened, closed, due, *_counts in self._cut_items if opened is not None]
-        if pairs:
-            pair_days = pair_working_days(pairs)
-            days += sum(pair_days[(opened, closed)] * count for opened, closed, count in pairs)
-            items += sum(count for _opened, _closed, count in pairs)
         return round(days / items, 1) if items else None
 
     def overdue_by_unit(self, top: int = DEFAULT_TOP) -> list[dict]:
@@ -883,12 +871,12 @@ def _key_figures(ctx: _Figures) -> dict:
         "open_items": ctx.rolled(items["open"], Measure.ITEM_STATES),
         "submitted_items": ctx.rolled(items["submitted"], Measure.ITEM_STATES),
         "overdue_items": ctx.rolled(items["overdue"], Measure.ITEM_STATES),
-        "items_due": ctx.rolled(items["due"], Measure.ITEM_STATES),
-        "items_closed": ctx.rolled(items["closed"], Measure.ITEM_STATES),
-        "items_closed_on_time": ctx.rolled(items["closed_on_time"], Measure.ITEM_STATES),
-        "closure_rate": ctx.rolled(items["closure_rate"], Measure.ITEM_STATES),
-        "on_time_rate": ctx.rolled(items["on_time_rate"], Measure.ITEM_STATES),
-        "mean_working_days_to_close": ctx.rolled(ctx.mean_working_days_to_close, Measure.ITEM_CLOSE_DAYS),
+        "items_due": ctx.rolled(items["due"], *ctx.ITEM_STATE_MEASURES),
+        "items_closed": ctx.rolled(items["closed"], *ctx.ITEM_STATE_MEASURES),
+        "items_closed_on_time": ctx.rolled(items["closed_on_time"], *ctx.ITEM_STATE_MEASURES),
+        "closure_rate": ctx.rolled(items["closure_rate"], *ctx.ITEM_STATE_MEASURES),
+        "on_time_rate": ctx.rolled(items["on_time_rate"], *ctx.ITEM_STATE_MEASURES),
+        "mean_working_days_to_close": ctx.rolled(ctx.mean_working_days_to_close, *ctx.ITEM_CLOSE_MEASURES),
         "alerts_by_grade": ctx.rolled(alerts["by_grade"] if alerts else None, *alert_measures),
         "alerts_total": ctx.rolled(alerts["total"] if alerts else None, *alert_measures),
         "active_breakers": ctx.live(breakers["active"] + breakers["restore_requested"]),

@@ -10,7 +10,7 @@ from accounts.selectors import visible_units
 from core.errors import DomainError
 from dashboard import statistics
 from dashboard.figures import MAX_YEAR, MIN_YEAR, Period, default_period, parse_period, period_between
-from supervision.forms import apply_domain_error, style_form
+from supervision.forms import apply_domain_error, style_form, unit_label
 
 PERIOD_KINDS = [
     (Period.MONTH, _("Month")),
@@ -55,6 +55,10 @@ class PeriodForm(forms.Form):
         for name, value in _fields_of(default_period()).items():
             self.fields[name].initial = value
         style_form(self, small=True)
+        # The units read once, with a plain query: the field's own choices would read them again on
+        # every render, through a server-side cursor, as model instances (bench B6).
+        unit = self.fields["unit"]
+        unit.choices = [("", unit.empty_label), *((u.pk, unit_label(u)) for u in visible_units(user))]
         for name in ("kind", "month", "quarter", "half"):
             self.fields[name].widget.choices = self.fields[name].choices
         for name in ("year", "month", "quarter", "half", "start", "end"):

@@ -36,7 +36,9 @@ class Measure(models.TextChoices):
     FINDINGS_SEVERITY = "findings_severity", _("Findings (month found; severity)")
     OPEN_FINDINGS = "open_findings", _("Findings open at the refresh (month found)")
     ITEM_STATES = "item_states", _("Rectification items at the refresh (month due; status, standing)")
+    ITEM_STATES_DAY = "item_states_day", _("Rectification items at the refresh (day due; status, standing)")
     ITEM_CLOSE_DAYS = "item_close_days", _("Closed-out items and their working days to close out (month due)")
+    ITEM_CLOSE_DAYS_DAY = "item_close_days_day", _("Closed-out items and their working days to close out (day due)")
     FLAGGED_RECORDS = "flagged_records", _("Business records with a flag (month accepted; area)")
 
 

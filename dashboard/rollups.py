@@ -286,10 +286,12 @@ def item_standing(today: date) -> Conditional:
 
 
 class ItemStateSource(Source):
-    """Rectification items by month due and unit, split by status (dim1) and standing (dim2, see
-    item_standing) at the refresh."""
+    """Rectification items by day due and unit (ITEM_STATES_DAY) and by month due and unit (ITEM_STATES,
+    the days summed), split by status (dim1) and standing (dim2, see item_standing) at the refresh. The
+    days serve a period that cuts a month: the current month to today is read from them instead of
+    counting its items live (bench B6)."""
 
-    measures = (Measure.ITEM_STATES,)
+    measures = (Measure.ITEM_STATES, Measure.ITEM_STATES_DAY)
     whole = True
 
     def data_months(self):
@@ -298,19 +300,20 @@ class ItemStateSource(Source):
     def rows(self, first, last, today):
         aggregate = (
             Item.objects.filter(_date_range("deadline", first, last))
-            .annotate(rollup_month=_month_of("deadline", is_datetime=False), standing=item_standing(today))
-            .values("rollup_month", "unit_id", "status", "standing")
+            .annotate(standing=item_standing(today))
+            .values_list("deadline", "unit_id", "status", "standing")
             .annotate(value=Count("pk"))
             .order_by()
         )
-        for row in aggregate.iterator(chunk_size=BATCH_SIZE):
+        months: dict[tuple, int] = defaultdict(int)
+        for day, unit_id, status, standing, value in aggregate.iterator(chunk_size=BATCH_SIZE):
+            months[(day.replace(day=1), unit_id, status, standing)] += value
             yield RollupMonthly(
-                month=row["rollup_month"],
-                unit_id=row["unit_id"],
-                measure=Measure.ITEM_STATES,
-                dim1=row["status"],
-                dim2=row["standing"],
-                value=row["value"],
+                month=day, unit_id=unit_id, measure=Measure.ITEM_STATES_DAY, dim1=status, dim2=standing, value=value
+            )
+        for (month, unit_id, status, standing), value in months.items():
+            yield RollupMonthly(
+                month=month, unit_id=unit_id, measure=Measure.ITEM_STATES, dim1=status, dim2=standing, value=value
             )
 
 
@@ -318,36 +321,35 @@ CLOSED_ITEMS, WORKING_DAYS = "items", "working_days"
 
 
 class ItemCloseDaysSource(Source):
-    """The closed-out items by month due and unit: how many (dim1 "items") and the sum of their working
-    days from creation to close-out (dim1 "working_days"), so that the mean over any months is one sum
-    divided by another. One query grouping by (day created, day closed out); the working days are then
-    counted per distinct pair of days with one calendar query (core.calendar)."""
+    """The closed-out items by day due and unit (ITEM_CLOSE_DAYS_DAY) and by month due and unit
+    (ITEM_CLOSE_DAYS): how many (dim1 "items") and the sum of their working days from creation to
+    close-out (dim1 "working_days"), so that the mean over any days or months is one sum divided by
+    another. One query grouping by (day due, unit, day created, day closed out); the working days are
+    then counted per distinct pair of days with one calendar query (core.calendar)."""
 
-    measures = (Measure.ITEM_CLOSE_DAYS,)
+    measures = (Measure.ITEM_CLOSE_DAYS, Measure.ITEM_CLOSE_DAYS_DAY)
     whole = True
 
     def data_months(self):
         return list(Item.objects.filter(status=Item.Status.CLOSED).dates("deadline", "month"))
 
     def rows(self, first, last, today):
-        pairs = close_out_pairs(
-            Item.objects.filter(_date_range("deadline", first, last)).annotate(
-                rollup_month=_month_of("deadline", is_datetime=False)
-            ),
-            "rollup_month",
-            "unit_id",
+        pairs = list(
+            close_out_pairs(Item.objects.filter(_date_range("deadline", first, last)), "deadline", "unit_id").iterator(
+                chunk_size=BATCH_SIZE
+            )
         )
-        groups: dict[tuple, list] = defaultdict(list)
-        for month, unit_id, opened_on, closed_on, count in pairs.iterator(chunk_size=BATCH_SIZE):
-            groups[(month, unit_id)].append((opened_on, closed_on, count))
-        everything = [pair for group in groups.values() for pair in group]
-        if not everything:
+        if not pairs:
             return
-        ordinal_days = pair_working_days(everything)
-        for (month, unit_id), group in groups.items():
-            days = sum(ordinal_days[(opened, closed)] * count for opened, closed, count in group)
-            items = sum(count for _opened, _closed, count in group)
-            common = {"month": month, "unit_id": unit_id, "measure": Measure.ITEM_CLOSE_DAYS, "dim2": ""}
+        ordinal_days = pair_working_days(pairs)
+        sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        for day, unit_id, opened_on, closed_on, count in pairs:
+            working_days = ordinal_days[(opened_on, closed_on)] * count
+            for key in ((Measure.ITEM_CLOSE_DAYS_DAY, day), (Measure.ITEM_CLOSE_DAYS, day.replace(day=1))):
+                sums[(*key, unit_id)][0] += count
+                sums[(*key, unit_id)][1] += working_days
+        for (measure, month, unit_id), (items, days) in sums.items():
+            common = {"month": month, "unit_id": unit_id, "measure": measure, "dim2": ""}
             yield RollupMonthly(dim1=CLOSED_ITEMS, value=items, **common)
             yield RollupMonthly(dim1=WORKING_DAYS, value=days, **common)
 

@@ -42,10 +42,18 @@ def _css(widget) -> str:
     return "form-control"
 
 
+# Django's select, and the same HTML without an include per option (core/templates/core/widgets).
+_DJANGO_SELECT = ("django/forms/widgets/select.html", "django/forms/widgets/select_option.html")
+_INLINE_SELECT = "core/widgets/select.html"
+
+
 def style_form(form, *, small: bool = False) -> None:
-    """Bootstrap classes on every widget, `type=date` on date inputs, "All" as the empty choice."""
+    """Bootstrap classes on every widget, `type=date` on date inputs, "All" as the empty choice, selects
+    rendered with their options inline."""
     for field in form.fields.values():
         widget = field.widget
+        if (getattr(widget, "template_name", None), getattr(widget, "option_template_name", None)) == _DJANGO_SELECT:
+            widget.template_name = _INLINE_SELECT
         css = _css(widget)
         if small and css in ("form-select", "form-control"):
             css += " form-select-sm" if css == "form-select" else " form-control-sm"

@@ -1,7 +1,8 @@
 """The figures about findings and items read the current-state rollups (B6 of issue 8): against the
-crafted data set of conftest.py, a period that cuts months is whole months from the rollups plus the
-cut days counted live; the figures lag until the next refresh and say so; a refresh rewrites every
-month of these measures."""
+crafted data set of conftest.py, a period that cuts months is whole months from the rollups by month
+plus the cut days: the findings' categories and severities counted live, their layers and the items
+read from the rollups by day; the figures lag until the next refresh and say so; a refresh rewrites
+every month (and day) of these measures."""
 
 from datetime import date, timedelta
 
@@ -15,7 +16,7 @@ from dashboard.rollups import rollups_refresh
 from dashboard.tests import factories as f
 from rectification.models import RectificationItem, RectificationNotice
 
-# 15 October .. 30 November: October is cut (counted live), November is whole (from the rollups).
+# 15 October .. 30 November: October is cut (its days), November is whole (from the rollups by month).
 CUT = figures.parse_period("2026-10-15..2026-11-30")
 
 
@@ -23,16 +24,16 @@ def _values(data: dict) -> dict:
     return {key: figure["value"] for key, figure in data.items() if isinstance(figure, dict) and "value" in figure}
 
 
-def test_a_period_that_cuts_a_month_adds_the_cut_days_counted_live(rolled_up, committee_member, today):
+def test_a_period_that_cuts_a_month_adds_the_cut_days(rolled_up, committee_member, today):
     whole, cut = figures._Figures(user=committee_member, period=CUT).split
     assert (whole, cut) == ([date(2026, 11, 1)], [(date(2026, 10, 15), date(2026, 10, 31))])
 
     value = _values(figures.key_figures(user=committee_member, period=CUT))
 
     assert value["findings_in_period"] == 2  # F4 (10-20, live) and F2 (11-02, rolled up); F1 (10-10) is out
-    assert value["items_due"] == 4  # I1 10-20 (live); I2, I3, I5 (rolled up); I4 is due in December
+    assert value["items_due"] == 4  # I1 10-20 (by day); I2, I3, I5 (by month); I4 is due in December
     assert (value["items_closed"], value["items_closed_on_time"]) == (2, 1)  # I1 on time, I2 late
-    assert value["mean_working_days_to_close"] == 7.0  # I1 6 days (live), I2 8 days (rolled up)
+    assert value["mean_working_days_to_close"] == 7.0  # I1 6 days (by day), I2 8 days (by month)
     breakdown = figures.findings_breakdown(user=committee_member, period=CUT)
     assert {row["severity"]: row["count"] for row in breakdown["by_severity"]} == {
         "general": 0,
@@ -48,7 +49,7 @@ def test_a_period_that_cuts_a_month_adds_the_cut_days_counted_live(rolled_up, co
     assert (layers["discipline"], layers["unit_daily"], layers["committee"], layers[""]) == (1, 1, 0, 0)
 
 
-def test_a_period_within_one_month_is_counted_live_only(rolled_up, committee_member, today):
+def test_a_period_within_one_month_reads_only_its_days(rolled_up, committee_member, today):
     period = figures.parse_period("2026-11-01..2026-11-12")
     assert figures._Figures(user=committee_member, period=period).split[0] == []
 
@@ -172,25 +173,70 @@ def test_the_key_figures_cost_the_same_queries_for_more_data(rolled_up, committe
     assert queries() == few
 
 
-def test_the_cut_days_items_are_read_in_one_scan(rolled_up, committee_member, today):
-    """Pinned after bench B6: the items due in the cut days give the due, closed-out and on-time counts and
-    the working days to close out from one query (two before)."""
+def test_the_cut_days_items_are_read_from_the_rollups_by_day(rolled_up, committee_member, today, supervisor):
+    """Pinned after bench B6: the items due in the cut days are read from the rollups by day due, in the
+    same query as the whole months (a live scan of the items before: the current month's 30 ms)."""
     figures.key_figures(user=committee_member, period=CUT)  # what every later call reuses
 
     with CaptureQueriesContext(connection) as captured:
         value = _values(figures.key_figures(user=committee_member, period=CUT))
 
-    item_queries = [q["sql"] for q in captured if 'FROM "rectification_rectificationitem"' in q["sql"]]
-    assert len(item_queries) == 1
+    assert not [q["sql"] for q in captured if "rectification_rectificationitem" in q["sql"]]
+    item_rollups = [q["sql"] for q in captured if "item_states" in q["sql"] or "item_close_days" in q["sql"]]
+    assert len(item_rollups) == 2  # the counts; the working days to close out
     assert (value["items_due"], value["items_closed"], value["items_closed_on_time"]) == (4, 2, 1)
     assert value["mean_working_days_to_close"] == 7.0
+
+    # when: an item due on a cut day (closed out on time, 1 working day) is added after the refresh
+    notice = f.notice(unit=rolled_up.org.b1, creator=supervisor)
+    f.item(
+        notice=notice,
+        deadline=date(2026, 10, 22),
+        created_on=date(2026, 10, 21),
+        status="closed",
+        closed_on=date(2026, 10, 22),
+        creator=supervisor,
+    )
+
+    # then: it counts from the next refresh on, as the figures' time says
+    assert _values(figures.key_figures(user=committee_member, period=CUT))["items_due"] == 4
+    rollups_refresh()
+    value = _values(figures.key_figures(user=committee_member, period=CUT))
+    assert (value["items_due"], value["items_closed"], value["items_closed_on_time"]) == (5, 3, 2)
+    assert value["mean_working_days_to_close"] == 5.0  # (6 + 8 + 1) / 3
+
+
+def test_the_rollups_by_day_due_add_up_to_those_by_month(rolled_up, today):
+    def by(measure: str, *, month: bool) -> dict:
+        totals: dict = {}
+        for day, unit_id, dim1, dim2, value in RollupMonthly.objects.filter(measure=measure).values_list(
+            "month", "unit_id", "dim1", "dim2", "value"
+        ):
+            key = (day.replace(day=1) if month else day, unit_id, dim1, dim2)
+            totals[key] = totals.get(key, 0) + value
+        return totals
+
+    days = RollupMonthly.objects.filter(measure=Measure.ITEM_STATES_DAY)
+    assert days.exclude(month__day=1).exists()
+    assert by(Measure.ITEM_STATES_DAY, month=True) == by(Measure.ITEM_STATES, month=False)
+    assert by(Measure.ITEM_CLOSE_DAYS_DAY, month=True) == by(Measure.ITEM_CLOSE_DAYS, month=False)
+    # I1, due 10-20 in A1, closed out on time after 6 working days
+    i1 = {"month": date(2026, 10, 20), "unit": rolled_up.org.a1}
+    assert RollupMonthly.objects.get(measure=Measure.ITEM_CLOSE_DAYS_DAY, dim1="working_days", **i1).value == 6
+    assert RollupMonthly.objects.get(measure=Measure.ITEM_STATES_DAY, **i1).dim2 == "on_time"
+
+    # and: a month recomputed by hand recomputes its days
+    days.filter(month=date(2026, 10, 20)).update(value=99)
+    rollups_refresh(month=date(2026, 10, 1))
+    assert set(days.filter(month=date(2026, 10, 20)).values_list("value", flat=True)) == {1}
 
 
 def test_a_period_from_the_first_of_the_month_to_today_reads_its_findings_whole(
     rolled_up, committee_member, today, supervisor
 ):
     """No finding is dated after today, so such a month holds all of its findings: they are read from the
-    rollups as of their refresh (bench B6), while the items, due on later days too, stay counted live."""
+    rollups by month as of their refresh (bench B6), while the items, due on later days too, are read from
+    the rollups by day due."""
     period = figures.parse_period("2026-11-01..2026-11-23")
     month = figures._Figures(user=committee_member, period=period)
     assert month.split == ([], [(date(2026, 11, 1), date(2026, 11, 23))])

@@ -353,3 +353,19 @@ def figures_by_area(user) -> list[dict]:
     from dashboard import figures
 
     return figures.risk_report(user=user, period="2026Q4")["alerts_by_area"]["value"]
+
+
+def test_the_unit_select_is_read_once_and_only_within_scope(rolled_up, brigade_leader, django_assert_num_queries):
+    """Pinned after bench B6: the period form reads the units of the user's scope once, when it is built;
+    rendering the select costs no query (it read them again, through a server-side cursor)."""
+    from dashboard.forms import PeriodForm
+
+    form = PeriodForm(None, user=brigade_leader)
+    with django_assert_num_queries(0):
+        html = str(form["unit"])
+
+    assert rolled_up.org.a1.name in html and rolled_up.org.b1.name not in html
+    outside = PeriodForm({"period": "2026Q4", "unit": rolled_up.org.b1.pk}, user=brigade_leader)
+    assert not outside.is_valid() and "unit" in outside.errors
+    inside = PeriodForm({"period": "2026Q4", "unit": rolled_up.org.a1.pk}, user=brigade_leader)
+    assert inside.is_valid() and inside.chosen_unit == rolled_up.org.a1
