@@ -27,7 +27,8 @@ Where the figures come from, and how fresh they are (each figure carries its `as
   month and the days of the cut months from the rollups by day (items by day due, findings' layers by
   day found) or, for the findings' categories and severities, live from the table (a month taken from
   its first day to today is read whole: no finding is dated after today); the monthly event rollups of
-  alerts and business records count every month the period touches. The half-year and annual reports refresh the rollups first.
+  alerts and business records count every month the period touches. The half-year and annual reports
+  refresh the rollups first.
 - LIVE (as_of = the moment of the call): the small tables: circuit breaks, cases and persons
   concerned, liability records, ratings.
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
-from core.api.filters import IdFilter, StrictBooleanFilter
+from core.api.filters import IdFilter, LocalDayFilter, StrictBooleanFilter
 from rectification.models import RectificationItem, RectificationNotice
 from supervision.models import Finding, FindingCategory, Severity
 
@@ -90,6 +90,10 @@ class ItemFilter(django_filters.FilterSet):
     )
     deadline_from = django_filters.DateFilter(field_name="deadline", lookup_expr="gte", label=_("Deadline from"))
     deadline_to = django_filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("Deadline until"))
+    created_from = LocalDayFilter(field_name="created_at", bound="from", label=_("Created from"))
+    created_to = LocalDayFilter(field_name="created_at", bound="to", label=_("Created until"))
+    closed_from = LocalDayFilter(field_name="closed_at", bound="from", label=_("Closed out from"))
+    closed_to = LocalDayFilter(field_name="closed_at", bound="to", label=_("Closed out until"))
     q = _SearchFilter(fields=("problem", "measures", "unit__name"))
 
     class Meta:
@@ -105,6 +109,10 @@ class ItemFilter(django_filters.FilterSet):
             "severity",
             "deadline_from",
             "deadline_to",
+            "created_from",
+            "created_to",
+            "closed_from",
+            "closed_to",
             "q",
         ]
 

@@ -1,7 +1,11 @@
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django import forms
 from django.template import loader
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -61,6 +65,31 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(*args, **kwargs)
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """A day (YYYY-MM-DD) of settings.TIME_ZONE bounding a date-time field: `bound="from"` keeps the
+    moments from the start of that day, `bound="to"` those before the start of the next day (the whole
+    day included). A range of moments rather than a `__date` lookup, so that an index on the field serves
+    it and the day is the detachment's, not UTC's."""
+
+    def __init__(self, *args, bound: str, **kwargs):
+        if bound not in ("from", "to"):
+            raise ValueError(f"bound must be 'from' or 'to', not {bound!r}")
+        self.bound = bound
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        if self.bound == "to":
+            if value == date.max:
+                # Every moment is before the end of the last day a date can hold: any moment at all.
+                return self.get_method(qs)(**{f"{self.field_name}__isnull": False})
+            value += timedelta(days=1)
+        start = timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
+        lookup = "lt" if self.bound == "to" else "gte"
+        return self.get_method(qs)(**{f"{self.field_name}__{lookup}": start})
 
 
 class YearFilter(django_filters.NumberFilter):
