@@ -228,7 +228,8 @@ def _overview(doc: _Builder, figures: dict, period) -> None:
         f"{fmt_number(value('items_due'))}项，已销号{fmt_number(value('items_closed'))}项，销号率"
         f"{fmt_rate(value('closure_rate'))}，按期销号率{fmt_rate(value('on_time_rate'))}；当前逾期未整改事项"
         f"{fmt_number(value('overdue_items'))}项。期内发出风险预警{fmt_number(value('alerts_total'))}条，"
-        f"触发熔断{fmt_number(value('breakers_tripped'))}次；目前在办案件{fmt_number(value('open_cases'))}件。"
+        f"触发熔断{fmt_number(value('breakers_tripped'))}次"
+        + ("。" if value("open_cases") is None else f"；目前在办案件{fmt_number(value('open_cases'))}件。")
     )
     rows = [
         ["期内发现问题（个）", value("findings_in_period")],
@@ -244,8 +245,9 @@ def _overview(doc: _Builder, figures: dict, period) -> None:
         ["期内风险预警（条）", value("alerts_total")],
         ["熔断中（个）", value("active_breakers")],
         ["期内触发熔断（次）", value("breakers_tripped")],
-        ["在办案件（件）", value("open_cases")],
     ]
+    if value("open_cases") is not None:
+        rows.append(["在办案件（件）", value("open_cases")])
     doc.table("主要指标", ["指标", "数值"], rows)
 
     trends = figures["trends"]
@@ -385,9 +387,16 @@ def _risk(doc: _Builder, figures: dict) -> None:
     )
 
 
+# In the edition without case figures (reports.services.without_case_figures), in place of the section.
+CASES_WITHHELD = "本节涉及廉政案件、涉案人员和责任追究，仅限纪检监察部门、支队党委和系统管理员查阅，本版本不含。"
+
+
 def _cases(doc: _Builder, figures: dict) -> None:
     cases = figures["cases"]
     doc.heading(SECTION_HEADINGS[4])
+    if cases is None:
+        doc.paragraph(CASES_WITHHELD, color="606060")
+        return
     doc.paragraph(
         f"期内新立廉政案件{fmt_number(cases['opened_in_period'])}件，办结{fmt_number(cases['concluded_in_period'])}件，"
         f"其中认定廉政问题{fmt_number(cases['confirmed_in_period'])}件；目前在办{fmt_number(cases['open_cases'])}件。"

@@ -2,6 +2,11 @@
 
 Each generation of a period is a new version (1, 2, ...) with its own file; nothing is ever
 overwritten, so what the committee read on a given day can always be found again.
+
+Each version is written in two editions from the same figures: the full one, and one without the case
+figures (the integrity cases, the persons concerned and the liability records are for discipline
+inspection, the committee and administrators; dashboard.roles), which the other readers, the
+supervisors, download instead.
 """
 
 from django.conf import settings
@@ -22,6 +27,12 @@ class GeneratedReport(models.Model):
     file = models.FileField(_("file"), upload_to="reports/%Y/", max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
+    # The edition without case figures; empty for versions written before there was one.
+    case_free_file = models.FileField(
+        _("file without case figures"), upload_to="reports/%Y/", max_length=255, blank=True
+    )
+    case_free_sha256 = models.CharField(_("SHA-256 without case figures"), max_length=64, blank=True)
+    case_free_size = models.PositiveBigIntegerField(_("size without case figures (bytes)"), null=True, blank=True)
     generated_at = models.DateTimeField(_("generated at"), db_index=True)
     # Empty when the scheduled task generated it.
     generated_by = models.ForeignKey(
@@ -42,6 +53,5 @@ class GeneratedReport(models.Model):
     def __str__(self) -> str:
         return f"{self.period} v{self.version}"
 
-    @property
-    def download_name(self) -> str:
-        return f"支队大监督工作报告-{self.period}-v{self.version}.docx"
+    def download_name(self, *, case_free: bool = False) -> str:
+        return f"支队大监督工作报告-{self.period}-v{self.version}{'-不含案件' if case_free else ''}.docx"

@@ -5,7 +5,9 @@ page, the API, `manage.py generate_report`), and never overwrites an earlier one
 task passes `only_if_missing=True`, so a re-run of the beat (or two beats) adds nothing.
 
 The report covers the whole detachment (dashboard.figures with user=None), so only roles whose data
-scope is all units read or generate it (reports.selectors).
+scope is all units read or generate it (reports.selectors). Every version is written in two editions
+from the same figures, stored together in one transaction: the full one, and one without the case
+figures (`without_case_figures`) for the readers who may not read them.
 """
 
 import hashlib
@@ -71,12 +73,24 @@ def inspections_by_kind(period) -> list[dict]:
     ]
 
 
-def _document(period, generated_at) -> bytes:
+def without_case_figures(figures: dict) -> dict:
+    """The summary with every case figure taken out: the open cases, the case section (types, severity,
+    status, the persons concerned, the liability records) and the trend of cases opened. What the
+    supervisors' edition is written from (dashboard.roles: they read no case figure)."""
+    key_figures = {**figures["key_figures"], "open_cases": {**figures["key_figures"]["open_cases"], "value": None}}
+    series = {measure: values for measure, values in figures["trends"]["series"].items() if measure != "cases"}
+    return {**figures, "key_figures": key_figures, "cases": None, "trends": {**figures["trends"], "series": series}}
+
+
+def _documents(period, generated_at) -> tuple[bytes, bytes]:
+    """The full edition and the edition without case figures, from one reading of the figures."""
     # An official document: Chinese labels whatever the language of whoever asked.
     with translation.override("zh-hans"):
         figures = dashboard_figures.summary(user=None, period=period)
-        return report_docx(
-            period=period, figures=figures, inspections=inspections_by_kind(period), generated_at=generated_at
+        inspections = inspections_by_kind(period)
+        return tuple(
+            report_docx(period=period, figures=edition, inspections=inspections, generated_at=generated_at)
+            for edition in (figures, without_case_figures(figures))
         )
 
 
@@ -94,12 +108,11 @@ def report_generate(*, period, actor=None, only_if_missing: bool = False) -> Gen
     # first (the same refresh as the 15-minute beat, idempotent), so no figure lags behind.
     rollups_refresh()
     generated_at = timezone.now()
-    # The document is built outside the transaction: it takes seconds and holds no lock.
-    content = _document(period, generated_at)
-    digest = hashlib.sha256(content).hexdigest()
+    # The documents are built outside the transaction: it takes seconds and holds no lock.
+    editions = _documents(period, generated_at)
     for _attempt in range(_VERSION_ATTEMPTS):
         try:
-            return _store(period, content, digest, generated_at=generated_at, actor=actor)
+            return _store(period, editions, generated_at=generated_at, actor=actor)
         except IntegrityError:
             # A concurrent generation took this version number: take the next one (or, for the
             # scheduled task, the one it wrote).
@@ -111,7 +124,9 @@ def report_generate(*, period, actor=None, only_if_missing: bool = False) -> Gen
 
 
 @transaction.atomic
-def _store(period, content: bytes, digest: str, *, generated_at, actor) -> GeneratedReport:
+def _store(period, editions: tuple[bytes, bytes], *, generated_at, actor) -> GeneratedReport:
+    content, case_free = editions
+    digest, case_free_digest = hashlib.sha256(content).hexdigest(), hashlib.sha256(case_free).hexdigest()
     version = (Report.objects.filter(period=period.label).aggregate(last=Max("version"))["last"] or 0) + 1
     report = Report(
         period=period.label,
@@ -121,23 +136,37 @@ def _store(period, content: bytes, digest: str, *, generated_at, actor) -> Gener
         version=version,
         sha256=digest,
         size=len(content),
+        case_free_sha256=case_free_digest,
+        case_free_size=len(case_free),
         generated_at=generated_at,
         generated_by=actor,
     )
-    # A readable name; the storage adds a suffix should it ever exist already.
-    report.file.save(f"{period.label}-v{version}-{digest[:12]}.docx", ContentFile(content), save=False)
     try:
+        # Readable names; the storage adds a suffix should one ever exist already.
+        report.file.save(f"{period.label}-v{version}-{digest[:12]}.docx", ContentFile(content), save=False)
+        report.case_free_file.save(
+            f"{period.label}-v{version}-nocases-{case_free_digest[:12]}.docx", ContentFile(case_free), save=False
+        )
         with transaction.atomic():
             report.save()
             audit_record(
                 actor=actor,
                 action="report.generate",
                 target=report,
-                changes={"period": period.label, "version": version, "sha256": digest, "size": len(content)},
+                changes={
+                    "period": period.label,
+                    "version": version,
+                    "sha256": digest,
+                    "size": len(content),
+                    "case_free_sha256": case_free_digest,
+                    "case_free_size": len(case_free),
+                },
                 note="" if actor is not None else "scheduled",
             )
     except Exception:
-        # The row is not written: the file must not stay behind either.
-        report.file.delete(save=False)
+        # The row is not written: the files must not stay behind either.
+        for written in (report.file, report.case_free_file):
+            if written:
+                written.delete(save=False)
         raise
     return report

@@ -1,5 +1,6 @@
 """The reports page: every version of every period, downloads through a scoped view (never
-MEDIA_URL), and "generate" for supervisors and administrators of all units."""
+MEDIA_URL) of the edition the reader may read (reports.selectors.report_edition), and "generate" for
+supervisors and administrators of all units."""
 
 from django import forms
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import get_visible_or_404
 from core.errors import DomainError, NotPermitted
 from reports.models import GeneratedReport
-from reports.selectors import GENERATOR_ROLES, PAGE_ROLES, report_visible_to, user_reads_all_of
+from reports.selectors import GENERATOR_ROLES, PAGE_ROLES, report_edition, report_visible_to, user_reads_all_of
 from reports.services import report_generate
 from supervision.forms import StyledForm, apply_domain_error
 from supervision.views import attachment_disposition, paginate
@@ -39,6 +40,8 @@ def _page(request, form=None, *, status=200):
     user = request.user
     may_generate = user_reads_all_of(user, GENERATOR_ROLES)
     page, query = paginate(request, report_visible_to(user).order_by("-period_start", "-period", "-version"))
+    for report in page:
+        report.edition = report_edition(report, user)
     context = {"page": page, "query": query, "form": (form or GenerateForm()) if may_generate else None}
     return render(request, "reports/report_list.html", context, status=status)
 
@@ -73,14 +76,21 @@ def report_create(request):
     return redirect("reports:report_list")
 
 
-def report_file_response(report: GeneratedReport) -> FileResponse:
+def report_file_response(report: GeneratedReport, user) -> FileResponse:
+    """The .docx of the edition `user` reads. A version written before the edition without case figures
+    existed has none to give a reader who may not read them: a 404, never the full edition."""
+    edition = report_edition(report, user)
+    if not edition.exists:
+        raise Http404(_("This version has no edition without case figures; generate a new version."))
     try:
-        handle = report.file.storage.open(report.file.name, "rb")
+        handle = edition.file.storage.open(edition.file.name, "rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
     response = FileResponse(handle, content_type=DOCX_CONTENT_TYPE)
+    suffix = "-without-cases" if edition.case_free else ""
     response["Content-Disposition"] = attachment_disposition(
-        report.download_name, f"supervision-report-{report.period}-v{report.version}.docx"
+        report.download_name(case_free=edition.case_free),
+        f"supervision-report-{report.period}-v{report.version}{suffix}.docx",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -90,4 +100,4 @@ def report_file_response(report: GeneratedReport) -> FileResponse:
 @login_required
 def report_download(request, pk):
     _require_reader(request.user)
-    return report_file_response(get_visible_or_404(report_visible_to(request.user), pk))
+    return report_file_response(get_visible_or_404(report_visible_to(request.user), pk), request.user)

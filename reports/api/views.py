@@ -51,11 +51,15 @@ class GeneratedReportViewSet(
         serializer = GeneratedReportCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         report = report_generate(actor=request.user, period=serializer.validated_data["period"])
-        output = GeneratedReportOutputSerializer(self.get_queryset().get(pk=report.pk))
+        output = GeneratedReportOutputSerializer(
+            self.get_queryset().get(pk=report.pk), context=self.get_serializer_context()
+        )
         return Response(output.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, DOCX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The report's .docx."""
-        return report_file_response(self.get_object())
+        """The report's .docx: the full edition for readers of case figures (discipline inspection, the
+        committee, administrators, the report client), else the edition without them (404 for a version
+        written before that edition existed)."""
+        return report_file_response(self.get_object(), request.user)

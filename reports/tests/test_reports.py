@@ -195,16 +195,22 @@ def report(org, today):
     return report_generate(period="2026H1")
 
 
-@pytest.mark.parametrize("persona", ["committee_member", "supervisor", "discipline_inspector", "admin_user"])
-def test_readers_list_and_download(client, report, persona, request):
+@pytest.mark.parametrize(
+    "persona, case_free",
+    [("committee_member", False), ("supervisor", True), ("discipline_inspector", False), ("admin_user", False)],
+)
+def test_readers_list_and_download(client, report, persona, case_free, request):
     client.force_login(request.getfixturevalue(persona))
     page = client.get("/reports/")
     assert page.status_code == 200 and "2026H1" in page.content.decode()
+    assert ('data-edition="case-free"' in page.content.decode()) == case_free
     response = client.get(f"/reports/{report.pk}/download/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    assert f"filename*=UTF-8''{quote('支队大监督工作报告-2026H1-v1.docx')}" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content) == report.file.open("rb").read()
+    name = "支队大监督工作报告-2026H1-v1-不含案件.docx" if case_free else "支队大监督工作报告-2026H1-v1.docx"
+    assert f"filename*=UTF-8''{quote(name)}" in response["Content-Disposition"]
+    edition = report.case_free_file if case_free else report.file
+    assert b"".join(response.streaming_content) == edition.open("rb").read()
 
 
 @pytest.mark.parametrize("persona", ["brigade_leader", "outsider", "party_secretary", "business_lead"])
