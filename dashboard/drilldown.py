@@ -90,10 +90,17 @@ class Links:
         if not self.may_read_risk:
             return None
         months = [month] if month else self.period.months
-        assessment = None
         if len(months) == 1:
             assessment = self.assessment_ids(months).get(months[0])
-        return url("risk:alert_list", unit=self.unit_id, assessment=assessment, **filters)
+            return url("risk:alert_list", unit=self.unit_id, assessment=assessment, **filters)
+        # The alerts of a period are those of the assessments of the months it touches.
+        return url(
+            "risk:alert_list",
+            unit=self.unit_id,
+            month_from=f"{months[0]:%Y-%m}",
+            month_to=f"{months[-1]:%Y-%m}",
+            **filters,
+        )
 
     def breakers(self, **filters) -> str | None:
         return url("risk:breaker_list", unit=self.unit_id, **filters) if self.may_read_risk else None

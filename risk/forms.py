@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.api.filters import UnitChoiceFilter
+from core.api.filters import MonthFilter
 from risk.models import AREA_CHOICES, Alert, BusinessRecord, CircuitBreak, RiskModel
 from risk.selectors import alerts_in_area, assessment_visible_to
 from supervision.forms import StyledForm
@@ -40,6 +41,8 @@ class _UnitAndBelowFilter(UnitChoiceFilter):
 
 class AlertFilter(django_filters.FilterSet):
     assessment = django_filters.ModelChoiceFilter(queryset=_scoped_assessments, label=_("Month"))
+    month_from = MonthFilter(field_name="assessment__month", lookup_expr="gte", label=_("From month"))
+    month_to = MonthFilter(field_name="assessment__month", lookup_expr="lte", label=_("Until month"))
     grade = django_filters.ChoiceFilter(choices=Alert.Grade.choices, label=_("Grade"))
     status = django_filters.ChoiceFilter(choices=Alert.Status.choices, label=_("Status"))
     unit = _UnitAndBelowFilter()
@@ -50,7 +53,7 @@ class AlertFilter(django_filters.FilterSet):
 
     class Meta:
         model = Alert
-        fields = ["assessment", "grade", "status", "unit", "area", "q"]
+        fields = ["assessment", "month_from", "month_to", "grade", "status", "unit", "area", "q"]
 
     def filter_area(self, queryset, name, value):
         return alerts_in_area(queryset, value)

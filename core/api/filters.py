@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.constants import EMPTY_VALUES
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
@@ -82,14 +84,42 @@ class LocalDayFilter(django_filters.DateFilter):
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
+        if (self.bound, value) in (("to", date.max), ("from", date.min)):
+            # Every moment lies within the first and the last day a date can hold (whose midnight in this
+            # time zone cannot even be written in UTC): any moment at all.
+            return self.get_method(qs)(**{f"{self.field_name}__isnull": False})
         if self.bound == "to":
-            if value == date.max:
-                # Every moment is before the end of the last day a date can hold: any moment at all.
-                return self.get_method(qs)(**{f"{self.field_name}__isnull": False})
             value += timedelta(days=1)
         start = timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
         lookup = "lt" if self.bound == "to" else "gte"
         return self.get_method(qs)(**{f"{self.field_name}__{lookup}": start})
+
+
+class MonthInput(forms.TextInput):
+    """A browser's month picker; it submits YYYY-MM."""
+
+    input_type = "month"
+
+
+class MonthField(forms.Field):
+    """A calendar month, YYYY-MM, as the date of its first day."""
+
+    widget = MonthInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return datetime.strptime(str(value).strip(), "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid") from None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthFilter(django_filters.Filter):
+    """A month (YYYY-MM) bounding a field that holds first days of months (an assessment's month)."""
+
+    field_class = MonthField
 
 
 class YearFilter(django_filters.NumberFilter):

@@ -369,3 +369,38 @@ def test_the_unit_select_is_read_once_and_only_within_scope(rolled_up, brigade_l
     assert not outside.is_valid() and "unit" in outside.errors
     inside = PeriodForm({"period": "2026Q4", "unit": rolled_up.org.a1.pk}, user=brigade_leader)
     assert inside.is_valid() and inside.chosen_unit == rolled_up.org.a1
+
+
+@pytest.mark.parametrize(
+    "period, months, expected",
+    [
+        ("2026Q4", ("2026-10", "2026-12"), 3),  # A1 red and B1 orange (October), A1 blue (November)
+        ("2026Q3", ("2026-07", "2026-09"), 0),  # no assessment then: before, the link listed every alert
+        ("2026-10-15..2026-11-30", ("2026-10", "2026-11"), 3),
+    ],
+)
+def test_the_alerts_drill_down_of_several_months_lists_the_counted_alerts(
+    client, api_as, rolled_up, committee_member, today, period, months, expected
+):
+    client.force_login(committee_member)
+    response = client.get(INDEX, {"period": period})
+    cards = {card["key"]: card for card in response.context["cards"]}
+    link = cards["alerts_total"]["link"]
+    assert dict(parse_qsl(urlsplit(link).query)) == {"month_from": months[0], "month_to": months[1]}
+
+    page = client.get(link)
+
+    assert page.status_code == 200 and not page.context["form"].errors
+    assert len(page.context["page"]) == cards["alerts_total"]["value"] == expected
+    # the API takes the same filters
+    api = api_as(committee_member).get("/api/v1/alerts/", {"month_from": months[0], "month_to": months[1]})
+    assert len(api.json()["results"]) == expected
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026", "soon", "2026-10-01"])
+def test_a_bad_month_is_an_error_naming_the_filter(client, api_as, rolled_up, committee_member, value):
+    response = api_as(committee_member).get("/api/v1/alerts/", {"month_from": value})
+    assert response.status_code == 400 and "month_from" in response.json()
+    client.force_login(committee_member)
+    page = client.get("/risk/alerts/", {"month_to": value})
+    assert page.status_code == 200 and "month_to" in page.context["form"].errors

@@ -96,3 +96,9 @@ def test_the_page_and_its_ledger_filter_the_same_way(client, supervisor, dated):
     cells = {cell.value for row in sheet.iter_rows() for cell in row}
     assert RectificationItem.objects.get(pk=midnight).problem in cells
     assert RectificationItem.objects.get(pk=early).problem not in cells
+
+
+@pytest.mark.parametrize("field", ["created_from", "created_to", "closed_from", "closed_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"])
+def test_the_first_and_last_days_a_date_can_hold_are_no_error(api_as, supervisor, dated, field, day):
+    assert api_as(supervisor).get(API, {field: day}).status_code == 200

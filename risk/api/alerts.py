@@ -18,7 +18,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
 from accounts.models import Role
 from accounts.selectors import user_has_role
-from core.api.filters import IdFilter, StrictBooleanFilter
+from core.api.filters import IdFilter, MonthFilter, StrictBooleanFilter
 from rectification.models import RectificationItem, RectificationNotice
 from risk.alerts import alert_to_finding, alert_verify
 from risk.lists import QUARTER_PATTERN
@@ -378,6 +378,8 @@ class AlertFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Alert.Status.choices, label=gettext_lazy("Status"))
     grade = django_filters.ChoiceFilter(choices=Alert.Grade.choices, label=gettext_lazy("Grade"))
     assessment = IdFilter(field_name="assessment_id", label=gettext_lazy("Assessment"))
+    month_from = MonthFilter(field_name="assessment__month", lookup_expr="gte", label=gettext_lazy("From month"))
+    month_to = MonthFilter(field_name="assessment__month", lookup_expr="lte", label=gettext_lazy("Until month"))
     unit = UnitChoiceFilter(label=gettext_lazy("Unit"))
     within = WithinUnitFilter(path_field="unit__path")
     person = IdFilter(field_name="person_id", label=gettext_lazy("Person"))
@@ -388,7 +390,18 @@ class AlertFilter(django_filters.FilterSet):
 
     class Meta:
         model = Alert
-        fields = ["status", "grade", "assessment", "unit", "within", "person", "awaiting_me", "area"]
+        fields = [
+            "status",
+            "grade",
+            "assessment",
+            "month_from",
+            "month_to",
+            "unit",
+            "within",
+            "person",
+            "awaiting_me",
+            "area",
+        ]
 
     def filter_area(self, queryset, name, value):
         return alerts_in_area(queryset, value)
