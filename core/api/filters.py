@@ -69,30 +69,38 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def day_bound(day: date, *, bound: str) -> datetime | None:
+    """Where a day of settings.TIME_ZONE bounds a range of moments: its start (`bound="from"`) or the start
+    of the next day (`bound="to"`, exclusive, so that the whole day is included). None for the first day a
+    date can hold as a lower bound and the last one as an upper bound: every moment lies within them
+    (their midnights cannot even be written in UTC), so they bound nothing."""
+    if bound not in ("from", "to"):
+        raise ValueError(f"bound must be 'from' or 'to', not {bound!r}")
+    if (bound, day) in (("from", date.min), ("to", date.max)):
+        return None
+    if bound == "to":
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
 class LocalDayFilter(django_filters.DateFilter):
-    """A day (YYYY-MM-DD) of settings.TIME_ZONE bounding a date-time field: `bound="from"` keeps the
-    moments from the start of that day, `bound="to"` those before the start of the next day (the whole
-    day included). A range of moments rather than a `__date` lookup, so that an index on the field serves
-    it and the day is the detachment's, not UTC's."""
+    """A day (YYYY-MM-DD) bounding a date-time field, as `day_bound` makes it a moment: a range of moments
+    rather than a `__date` lookup, so that an index on the field serves it and the day is the
+    detachment's, not UTC's. A day that bounds nothing keeps the rows that have a moment at all."""
 
     def __init__(self, *args, bound: str, **kwargs):
-        if bound not in ("from", "to"):
-            raise ValueError(f"bound must be 'from' or 'to', not {bound!r}")
+        day_bound(date(2000, 1, 1), bound=bound)  # refuse a bad bound when the filter set is defined
         self.bound = bound
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        if (self.bound, value) in (("to", date.max), ("from", date.min)):
-            # Every moment lies within the first and the last day a date can hold (whose midnight in this
-            # time zone cannot even be written in UTC): any moment at all.
+        moment = day_bound(value, bound=self.bound)
+        if moment is None:
             return self.get_method(qs)(**{f"{self.field_name}__isnull": False})
-        if self.bound == "to":
-            value += timedelta(days=1)
-        start = timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
         lookup = "lt" if self.bound == "to" else "gte"
-        return self.get_method(qs)(**{f"{self.field_name}__{lookup}": start})
+        return self.get_method(qs)(**{f"{self.field_name}__{lookup}": moment})
 
 
 class MonthInput(forms.TextInput):

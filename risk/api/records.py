@@ -10,11 +10,10 @@
 
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.filters import UnitChoiceFilter, WithinUnitFilter
-from core.api.filters import SparseFilterBackend
+from core.api.filters import SparseFilterBackend, day_bound
 from core.api.labels import ChoiceLabels, moment_formatter
 from core.api.pagination import CursorPagination
 from core.errors import DomainError
@@ -316,9 +315,8 @@ class MomentField(forms.Field):
                 day = datetime.fromisoformat(value).date()
             except ValueError:
                 raise forms.ValidationError(_("Not a date."), code="invalid") from None
-            if self.through_day:
-                day += timedelta(days=1)
-            return timezone.make_aware(datetime.combine(day, time.min))
+            # None (no bound) for the first day as a start or the last day "through": nothing lies outside.
+            return day_bound(day, bound="to" if self.through_day else "from")
         # A "+" that was not percent-encoded arrives as a space.
         value = value.replace(" ", "+") if "T" in value else value
         try:

@@ -336,3 +336,11 @@ def test_a_page_of_50_records_costs_four_queries(api, org, api_client_user, djan
     # then
     assert response.status_code == 200
     assert len(response.json()["results"]) == 30
+
+
+@pytest.mark.parametrize("field", ["accepted_from", "accepted_to"])
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "9999-12-30", "9999-12-31"])
+def test_the_first_and_last_days_a_date_can_hold_bound_no_error(api_as, supervisor, field, day):
+    """They were a 500 (a date past 9999-12-31, a midnight before year 1 in UTC): core.api.filters.day_bound."""
+    response = api_as(supervisor).get("/api/v1/business-records/", {field: day})
+    assert response.status_code == 200, response.content[:300]
