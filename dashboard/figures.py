@@ -416,16 +416,27 @@ class _Figures:
             condition |= Q(**{f"{field}__range": (first, last)})
         return condition
 
+    def whole_months(self, *measures: str, past: bool = False) -> Q:
+        """Rollup rows by month of these measures in the period's whole months (`past`: as `past_split` has
+        them); none when it has none."""
+        whole = (self.past_split if past else self.split)[0]
+        if not whole:
+            return Q(pk__in=[])
+        return Q(measure__in=measures, month__gte=whole[0], month__lte=whole[-1])
+
+    def cut_days(self, day_measure: str, *, past: bool = False) -> Q:
+        """Rollup rows by day of `day_measure` in the days of the months the period cuts (`past`: as
+        `past_split` cuts them); none when it cuts none."""
+        edges = self.edges("month", past=past)
+        return Q(pk__in=[]) if edges is None else Q(edges, measure=day_measure)
+
     def rolled_rows(self, *measures: str, every_month: bool = False, past: bool = False):
         """Rollup rows of these measures within scope: of every month (a current-state measure read as
         a whole) or of the period's whole months (`past`: as `past_split` has them)."""
-        rows = RollupMonthly.objects.filter(self.scope.q(), measure__in=measures)
+        rows = RollupMonthly.objects.filter(self.scope.q())
         if every_month:
-            return rows
-        whole = (self.past_split if past else self.split)[0]
-        if not whole:
-            return rows.none()
-        return rows.filter(month__gte=whole[0], month__lte=whole[-1])
+            return rows.filter(measure__in=measures)
+        return rows.filter(self.whole_months(*measures, past=past))
 
     # --- findings -----------------------------------------------------------------------------------
 
@@ -461,8 +472,8 @@ class _Figures:
         if position is not None:
             for row in self._cut_findings:
                 counts["" if row[position] is None else str(row[position])] += row[-1]
-        elif (days := self.edges("month", past=True)) is not None:
-            rows = RollupMonthly.objects.filter(self.scope.q(), days, measure=Measure.FINDINGS_LAYER_DAY)
+        elif self.edges("month", past=True) is not None:
+            rows = RollupMonthly.objects.filter(self.scope.q(), self.cut_days(Measure.FINDINGS_LAYER_DAY, past=True))
             for value, total in rows.values_list("dim1").annotate(total=Sum("value")).order_by():
                 counts[value] += total
         return counts
@@ -508,12 +519,6 @@ class _Figures:
     ITEM_CLOSE_MEASURES = (Measure.ITEM_CLOSE_DAYS, Measure.ITEM_CLOSE_DAYS_DAY)
     ITEM_MEASURES = ITEM_STATE_MEASURES + ITEM_CLOSE_MEASURES
 
-    def _cut_days(self, day_measure: str) -> Q:
-        """The rollup rows by day of `day_measure` in the days of the months the period cuts (none when it
-        cuts none)."""
-        edges = self.edges("month")
-        return Q(pk__in=[]) if edges is None else Q(edges, measure=day_measure)
-
     @cached_property
     def item_counts(self) -> dict:
         """Open, awaiting verification and overdue: every item at the refresh. Due, closed out and closed
@@ -523,7 +528,7 @@ class _Figures:
         counts = dict.fromkeys(("open", "submitted", "overdue", "due", "closed", "closed_on_time"), 0)
         rows = (
             RollupMonthly.objects.filter(self.scope.q())
-            .filter(Q(measure=Measure.ITEM_STATES) | self._cut_days(Measure.ITEM_STATES_DAY))
+            .filter(Q(measure=Measure.ITEM_STATES) | self.cut_days(Measure.ITEM_STATES_DAY))
             .values_list("measure", "month", "dim1", "dim2")
             .annotate(total=Sum("value"))
             .order_by()
@@ -548,13 +553,9 @@ class _Figures:
     def mean_working_days_to_close(self) -> float | None:
         """Over the closed-out items due in the period: the rollups' sums by month due for its whole months
         and by day due for the days of the months it cuts. One query."""
-        whole = self.split[0]
-        months = Q(pk__in=[])
-        if whole:
-            months = Q(measure=Measure.ITEM_CLOSE_DAYS, month__gte=whole[0], month__lte=whole[-1])
         sums = dict(
             RollupMonthly.objects.filter(self.scope.q())
-            .filter(months | self._cut_days(Measure.ITEM_CLOSE_DAYS_DAY))
+            .filter(self.whole_months(Measure.ITEM_CLOSE_DAYS) | self.cut_days(Measure.ITEM_CLOSE_DAYS_DAY))
             .values_list("dim1")
             .annotate(total=Sum("value"))
             .order_by()
