@@ -12,7 +12,7 @@ from rest_framework import serializers
 from accounts.models import BusinessArea, Person, Unit, User
 from accounts.selectors import person_visible_to, visible_units
 from core.api.labels import ChoiceLabels, moment_formatter
-from core.expressions import JSONList, json_moment
+from core.expressions import CompiledOnce, JSONList, json_moment
 from supervision.models import (
     ClueTransfer,
     Evidence,
@@ -256,36 +256,39 @@ def _column_of(model, column: str, key: str, *, by: str = "pk") -> Subquery:
     return Subquery(model.objects.filter(**{by: OuterRef(key)}).order_by().values(column)[:1])
 
 
-# Built once: each query resolves its own copy of an expression.
+# Built and compiled once: each query would resolve and compile its own copy of an expression.
 _FINDING_ANNOTATIONS = {
-    "unit_name": _column_of(Unit, "name", "unit_id"),
-    "category_name": _column_of(FindingCategory, "name", "category_id"),
-    "business_area_code": _column_of(BusinessArea, "code", "business_area_id"),
-    "creator_username": _column_of(User, "username", "created_by_id"),
-    "creator_person_name": _column_of(Person, "name", "created_by_id", by="user_id"),
-    "person_list": JSONList(
-        Finding.persons.through.objects.filter(finding_id=OuterRef("pk")),
-        group="finding_id",
-        fields={"id": "person_id", "name": "person__name"},
-        order_by=(*(f"person__{field}" for field in Person._meta.ordering), "person_id"),
-    ),
-    "evidence_list": JSONList(
-        Evidence.objects.filter(finding_id=OuterRef("pk")),
-        group="finding_id",
-        fields={
-            "id": "id",
-            "name": "original_name",
-            "kind": "kind",
-            "size": "size",
-            "sha256": "sha256",
-            "uploaded_by": "uploaded_by_id",
-            "uploaded_by_username": "uploaded_by__username",
-            "uploaded_by_person_name": "uploaded_by__person__name",
-            "uploaded_at": "uploaded_at",
-            "locked_at": "locked_at",
-        },
-        order_by=tuple(Evidence._meta.ordering),
-    ),
+    name: CompiledOnce(Finding, expression)
+    for name, expression in {
+        "unit_name": _column_of(Unit, "name", "unit_id"),
+        "category_name": _column_of(FindingCategory, "name", "category_id"),
+        "business_area_code": _column_of(BusinessArea, "code", "business_area_id"),
+        "creator_username": _column_of(User, "username", "created_by_id"),
+        "creator_person_name": _column_of(Person, "name", "created_by_id", by="user_id"),
+        "person_list": JSONList(
+            Finding.persons.through.objects.filter(finding_id=OuterRef("pk")),
+            group="finding_id",
+            fields={"id": "person_id", "name": "person__name"},
+            order_by=(*(f"person__{field}" for field in Person._meta.ordering), "person_id"),
+        ),
+        "evidence_list": JSONList(
+            Evidence.objects.filter(finding_id=OuterRef("pk")),
+            group="finding_id",
+            fields={
+                "id": "id",
+                "name": "original_name",
+                "kind": "kind",
+                "size": "size",
+                "sha256": "sha256",
+                "uploaded_by": "uploaded_by_id",
+                "uploaded_by_username": "uploaded_by__username",
+                "uploaded_by_person_name": "uploaded_by__person__name",
+                "uploaded_at": "uploaded_at",
+                "locked_at": "locked_at",
+            },
+            order_by=tuple(Evidence._meta.ordering),
+        ),
+    }.items()
 }
 
 
