@@ -7,11 +7,58 @@ Every entity's `*_visible_to(user)` in every app starts from `visible_units(user
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, OuterRef, Q, QuerySet
 
 from accounts.models import DataScope, PartyOrganization, Person, Position, Post, Role, RoleAssignment, Unit
+from core.expressions import CompiledOnce, JSONList, json_moment
 
 _CACHE_ATTR = "_role_assignments_cache"
+
+
+def _json_fields(model, prefix: str = "") -> dict[str, str]:
+    return {f"{prefix}{field.attname}": f"{prefix}{field.attname}" for field in model._meta.concrete_fields}
+
+
+def _from_json(model, db: str, row: dict, prefix: str = ""):
+    """An instance of `model` from the columns a JSONList read (`_json_fields`), converted as the
+    database's own converters would: the JSON holds a date-time as text and a boolean as 0/1 on SQLite."""
+    names, values = [], []
+    for model_field in model._meta.concrete_fields:
+        value = row[f"{prefix}{model_field.attname}"]
+        if isinstance(model_field, DateTimeField):
+            value = json_moment(value)
+        elif value is not None:
+            value = model_field.to_python(value)
+        names.append(model_field.attname)
+        values.append(value)
+    return model.from_db(db, names, values)
+
+
+def role_assignments_expression(model, user_field: str = "user_id") -> CompiledOnce:
+    """The active role assignments (with their units) of the user whose id is the `model` row's
+    `user_field`, as a JSON list, for reading them in the same query as the user (token
+    authentication, bench B4), then `remember_role_assignments`. Compiled once."""
+    fields = {**_json_fields(RoleAssignment), **_json_fields(Unit, prefix="unit__")}
+    return CompiledOnce(
+        model,
+        JSONList(
+            RoleAssignment.objects.filter(user_id=OuterRef(user_field), is_active=True),
+            group="user_id",
+            fields=fields,
+            order_by=("id",),
+        ),
+    )
+
+
+def remember_role_assignments(user, rows: list[dict]) -> None:
+    """Keep the assignments read by `role_assignments_expression` as the user's, for this request."""
+    db = user._state.db
+    assignments = []
+    for row in rows:
+        assignment = _from_json(RoleAssignment, db, row)
+        assignment.unit = _from_json(Unit, db, row, prefix="unit__")
+        assignments.append(assignment)
+    setattr(user, _CACHE_ATTR, assignments)
 
 
 def user_role_assignments(user) -> list[RoleAssignment]:
@@ -20,7 +67,7 @@ def user_role_assignments(user) -> list[RoleAssignment]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("unit"))
+        cached = list(RoleAssignment.objects.filter(user=user, is_active=True).select_related("unit").order_by("id"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

@@ -14,6 +14,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from core.expressions import CompiledOnce
 from risk.models import CircuitBreak
 
 _CACHE_ATTR = "_circuit_break_suspended"
@@ -26,10 +27,14 @@ def _breaks_in_force(username):
     )
 
 
-def suspended_expression(username_field: str) -> Exists:
-    """Whether a circuit break in force names the user whose username is `username_field`: for reading
-    it in the same query as the user (token authentication), then `remember_suspended`."""
-    return Exists(_breaks_in_force(OuterRef(username_field)))
+def suspended_expression(model, user_field: str = "user_id") -> CompiledOnce:
+    """Whether a circuit break in force names the user whose id is the `model` row's `user_field`: for
+    reading it in the same query as the user (token authentication), then `remember_suspended`.
+
+    Correlated on the row's own column (no join of the outer query), it is compiled once (bench B4)."""
+    named = _breaks_in_force(OuterRef("username")).values("pk")
+    user = get_user_model().objects.filter(pk=OuterRef(user_field))
+    return CompiledOnce(model, Exists(user.filter(Exists(named))))
 
 
 def remember_suspended(user, suspended: bool) -> None:
