@@ -37,6 +37,10 @@ class LoginForm(AuthenticationForm):
         return super().get_invalid_login_error()
 
 
+class UnitSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50, strip=True)
+
+
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
     unit = forms.ModelChoiceField(label=_("Unit (and below)"), queryset=Unit.objects.none(), required=False)

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.forms import PersonFilterForm
+from accounts.forms import PersonFilterForm, UnitSearchForm
 from accounts.models import Position
 from accounts.permissions import access_person, access_unit
 from accounts.selectors import (
@@ -27,11 +28,12 @@ def language_set(request):
     """Switch the UI language; remembered on the user (and in a cookie before login)."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
+    # A path of this site only: `redirect()` would take any other text for a view's name (a 500).
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = redirect(next_url)
+    response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES):
         if request.user.is_authenticated:
             user_set_language(actor=request.user, user=request.user, language=language)
@@ -49,10 +51,12 @@ def language_set(request):
 @login_required
 def unit_list(request):
     units = unit_visible_to(request.user).annotate(person_count=Count("persons", filter=Q(persons__is_active=True)))
-    query = request.GET.get("q", "").strip()[:50]
+    # Through a form: a NUL character or an over-long text is an error naming the search, not a 500.
+    form = UnitSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
     if query:
         units = units.filter(Q(name__icontains=query) | Q(code__icontains=query))
-    return render(request, "accounts/unit_list.html", {"units": units, "q": query})
+    return render(request, "accounts/unit_list.html", {"units": units, "q": query, "form": form})
 
 
 @login_required

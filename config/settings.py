@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy: scripts from this origin only (core/security.py).
     "core.security.ContentSecurityPolicyMiddleware",
+    # A NUL character in a query parameter: a 400 naming it (PostgreSQL refuses it in any text).
+    "core.security.NulParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,6 +9,9 @@ inline script.
 """
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 DEFAULT_POLICY = {
     "default-src": ["'self'"],
@@ -41,3 +44,32 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.header)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
         return response
+
+
+NUL = "\x00"
+
+
+class NulParameterMiddleware:
+    """A query parameter (name or value) holding a NUL character is a 400 naming the parameter.
+
+    No one types one; PostgreSQL refuses it in any text parameter, so a view or filter that passes a
+    query parameter to the database (a search, a prefix) failed with a 500 there. Form fields already
+    refuse it (Django's and DRF's CharField); this covers every query string at once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        bad = sorted({key for key, values in request.GET.lists() if NUL in key or any(NUL in v for v in values)})
+        if bad:
+            return self._refuse(request, bad)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, names: list[str]):
+        message = gettext("Null characters are not allowed.")
+        shown = [name.replace(NUL, "\\x00") for name in names]
+        if request.path.startswith("/api/"):
+            return JsonResponse({name: [message] for name in shown}, status=400)
+        body = render_to_string("400_parameter.html", {"errors": [(name, message) for name in shown]})
+        return HttpResponseBadRequest(body)

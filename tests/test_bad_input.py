@@ -301,3 +301,63 @@ def test_user_text_is_plain_in_the_notice_docx(supervisor, org):
     assert SCRIPT in text
     assert FORMULA in text
     assert "&lt;" not in text
+
+
+# --- found by the form sweep (tests/test_form_sweep.py) -----------------------------------------------
+
+
+def test_ids_beyond_64_bits_match_no_row_instead_of_failing(org):
+    """A multiple choice of ids filters `pk__in`; SQLite raised OverflowError for such a number."""
+    from accounts.models import Unit
+
+    assert list(Unit.objects.filter(pk__in=[10**20, org.a1.pk])) == [org.a1]
+    assert list(Unit.objects.filter(pk__in=[10**20, -(10**20)])) == []
+    assert Unit.objects.exclude(pk__in=[10**20]).count() == Unit.objects.count()
+
+
+def test_the_inspection_form_names_an_unknown_unit_beyond_64_bits(client, supervisor, org):
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("supervision:inspection_create"),
+        {"target_units": ["99999999999999999999"], "organizing_unit": org.jcs.pk, "theme": "检查"},
+    )
+    assert response.status_code == 200
+    assert "target_units" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("next_url", ["no-such-view", "supervision:finding_list", "//evil.example/", ""])
+def test_the_language_switch_goes_home_for_a_next_that_is_no_path_of_this_site(client, supervisor, next_url):
+    client.force_login(supervisor)
+    response = client.post("/accounts/language/", {"language": "en", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_the_unit_search_names_an_over_long_search(client, supervisor, org):
+    """The search is read through a form (it was cut to 50 characters silently)."""
+    client.force_login(supervisor)
+    response = client.get("/org/units/", {"q": "字" * 51})
+    assert response.status_code == 200
+    assert "q" in response.context["form"].errors
+    assert org.a1.name in response.content.decode()  # the list is shown unfiltered
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [("/audit/", "action"), ("/risk/lists/", "quarter"), ("/supervision/findings/", "q"), ("/org/units/", "q")],
+)
+def test_a_nul_character_in_a_page_parameter_is_a_400_naming_it(client, admin_user, url, parameter):
+    """PostgreSQL refuses a NUL character in any text parameter: these were 500s there."""
+    client.force_login(admin_user)
+    response = client.get(url, {parameter: "a\x00b", "unit": ""})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"<code>{parameter}</code>" in body and "<code>unit</code>" not in body
+    assert "不允许包含空字符" in body
+
+
+@pytest.mark.parametrize("parameter", ["search", "q\x00"])
+def test_a_nul_character_in_an_api_parameter_is_a_400_naming_it(api_as, supervisor, parameter):
+    response = api_as(supervisor).get("/api/v1/findings/", {parameter: "a\x00b"})
+    assert response.status_code == 400
+    assert list(response.json()) == [parameter.replace("\x00", "\\x00")]
