@@ -45,25 +45,17 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker(tmp_path):
-    """A real worker process on the crash-test queue, with the crash tasks loaded."""
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]).mkdir(parents=True, exist_ok=True)
-    # Nothing left over from an earlier run (a killed task's message may linger on a Redis broker).
-    with app.connection_for_write() as broker:
-        try:
-            broker.default_channel.queue_purge(QUEUE)
-        except Exception:  # noqa: S110  (the queue may not exist yet)
-            pass
+def _start_worker(tmp_path: Path, name: str = "worker", **extra_env: str) -> subprocess.Popen:
+    """A real worker process on the crash-test queue, with the crash tasks loaded; its log is
+    `<name>.log` in tmp_path."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings_test",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra_env,
     }
-    log = open(tmp_path / "worker.log", "w")
+    log = open(tmp_path / f"{name}.log", "w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -81,17 +73,46 @@ def worker(tmp_path):
             "--without-mingle",
             "--without-gossip",
             "--loglevel=INFO",
+            f"--hostname={name}@%h",
         ],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait(timeout=30)
-    log.close()
+    process.log_file = log
+    return process
+
+
+@pytest.fixture
+def workers(tmp_path):
+    """`workers(name, **env)` starts a worker; all are stopped at the end."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        for folder in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[folder]).mkdir(parents=True, exist_ok=True)
+    # Nothing left over from an earlier run (a killed task's message may linger on a Redis broker).
+    with app.connection_for_write() as broker:
+        try:
+            broker.default_channel.queue_purge(QUEUE)
+        except Exception:  # noqa: S110  (the queue may not exist yet)
+            pass
+    started = []
+
+    def start(name: str = "worker", **extra_env: str) -> subprocess.Popen:
+        started.append(_start_worker(tmp_path, name, **extra_env))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+        process.log_file.close()
+
+
+@pytest.fixture
+def worker(workers):
+    return workers()
 
 
 def _kill_when_mid_way(process, marker: Path, log: Path) -> None:
@@ -169,3 +190,52 @@ def test_a_worker_killed_mid_deadline_scan(worker, open_item, tmp_path):
     assert not duplicated.exists()
     deadline_scan_task(day)
     assert _escalation() == after
+
+
+def test_the_broker_delivers_the_task_of_a_killed_worker_again(workers, org, tmp_path, settings):
+    """Not run again by hand: Redis holds the message the killed worker had taken (acks_late) and
+    delivers it again once it has been unacknowledged for the visibility timeout (an hour in production;
+    3 s here), to the next worker, which runs the assessment to its end: every alert exactly once."""
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        pytest.skip("the local broker of `make run` removes a message when a worker takes it: nothing to deliver again")
+    with app.connection_for_write() as broker:
+        broker.default_channel.client.delete("unacked", "unacked_index")  # no message of an earlier test
+    settings.RISK_ALERT_THRESHOLDS = {"blue": 30, "yellow": 50, "orange": 70, "red": 85}
+    post = PostFactory(code="WFCL", name="违法处理")
+    for n, count in enumerate((6, 8, 10)):
+        person = PersonFactory(unit=org.a1, post=post, name=f"内勤{n}")
+        records(
+            count,
+            unit=org.a1,
+            operator=person,
+            month=MONTH,
+            day=12,
+            flags=["deleted"],
+            area="violation_processing",
+            business_type="violation.process",
+        )
+    month = f"{MONTH:%Y-%m}"
+    marker = tmp_path / "mid-way"
+    quick = {"CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_UNACKED_RESTORE_INTERVAL": "1"}
+
+    # given: the first worker killed in the middle of the assessment, which left nothing
+    first = workers("first", **quick)
+    app.send_task("tests.crash_tasks.assessment_hanging", args=[month, str(marker)], queue=QUEUE)
+    _kill_when_mid_way(first, marker, tmp_path / "first.log")
+    assert Assessment.objects.count() == 0
+
+    # when: another worker starts, and nobody sends the task again
+    second = workers("second", **quick)
+    deadline = time.monotonic() + 90
+    while not Assessment.objects.filter(finished_at__isnull=False).exists():
+        assert second.poll() is None, (tmp_path / "second.log").read_text()
+        assert time.monotonic() < deadline, (
+            f"the task was not delivered again:\n{(tmp_path / 'second.log').read_text()}"
+        )
+        time.sleep(0.5)
+
+    # then: the second worker ran the message the first one had taken, and every alert is there once
+    assert "tests.crash_tasks.assessment_hanging" in (tmp_path / "second.log").read_text()
+    alerts = list(Alert.objects.values_list("person_id", flat=True))
+    assert len(alerts) == 3 and len(set(alerts)) == 3
+    assert Assessment.objects.count() == 1
