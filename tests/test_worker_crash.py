@@ -17,14 +17,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from accounts.tests.factories import PersonFactory, PostFactory
 from config.celery import app
 from core.models import Notification
 from rectification.models import RectificationItem
 from rectification.tasks import deadline_scan_task
 from risk.models import Alert, Assessment, ModelHit
 from risk.tasks import assessment_run_task
-from risk.tests.factories import MONTH, records
+from risk.tests.factories import LOW_THRESHOLDS, MONTH, clerks_deleting_records
 
 pytestmark = [
     pytest.mark.broker,
@@ -132,20 +131,8 @@ def test_the_celery_settings_redeliver_a_task_whose_worker_died():
 
 
 def test_a_worker_killed_mid_assessment(worker, org, tmp_path, settings):
-    settings.RISK_ALERT_THRESHOLDS = {"blue": 30, "yellow": 50, "orange": 70, "red": 85}
-    post = PostFactory(code="WFCL", name="违法处理")
-    for n, count in enumerate((6, 8, 10)):
-        person = PersonFactory(unit=org.a1, post=post, name=f"内勤{n}")
-        records(
-            count,
-            unit=org.a1,
-            operator=person,
-            month=MONTH,
-            day=12,
-            flags=["deleted"],
-            area="violation_processing",
-            business_type="violation.process",
-        )
+    settings.RISK_ALERT_THRESHOLDS = LOW_THRESHOLDS
+    clerks_deleting_records(org.a1)
     month = f"{MONTH:%Y-%m}"
     marker = tmp_path / "mid-way"
 
@@ -200,20 +187,8 @@ def test_the_broker_delivers_the_task_of_a_killed_worker_again(workers, org, tmp
         pytest.skip("the local broker of `make run` removes a message when a worker takes it: nothing to deliver again")
     with app.connection_for_write() as broker:
         broker.default_channel.client.delete("unacked", "unacked_index")  # no message of an earlier test
-    settings.RISK_ALERT_THRESHOLDS = {"blue": 30, "yellow": 50, "orange": 70, "red": 85}
-    post = PostFactory(code="WFCL", name="违法处理")
-    for n, count in enumerate((6, 8, 10)):
-        person = PersonFactory(unit=org.a1, post=post, name=f"内勤{n}")
-        records(
-            count,
-            unit=org.a1,
-            operator=person,
-            month=MONTH,
-            day=12,
-            flags=["deleted"],
-            area="violation_processing",
-            business_type="violation.process",
-        )
+    settings.RISK_ALERT_THRESHOLDS = LOW_THRESHOLDS
+    clerks_deleting_records(org.a1)
     month = f"{MONTH:%Y-%m}"
     marker = tmp_path / "mid-way"
     quick = {"CELERY_VISIBILITY_TIMEOUT": "3", "CELERY_UNACKED_RESTORE_INTERVAL": "1"}

@@ -10,14 +10,13 @@ import pytest
 from django.db import connections
 from django.db.models import Count
 
-from accounts.tests.factories import PersonFactory, PostFactory
 from core.models import Notification
 from rectification.models import RectificationItem
 from rectification.tasks import deadline_scan_task
 from risk.breaker_tasks import breakers_run_task
 from risk.models import Alert, Assessment, CircuitBreak, ModelHit, RiskScore
 from risk.tasks import assessment_run_task
-from risk.tests.factories import MONTH, records
+from risk.tests.factories import LOW_THRESHOLDS, MONTH, clerks_deleting_records
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -83,20 +82,8 @@ def test_the_deadline_scan_twice_at_once(open_item):
 
 
 def test_the_monthly_assessment_twice_at_once(org, settings):
-    settings.RISK_ALERT_THRESHOLDS = {"blue": 30, "yellow": 50, "orange": 70, "red": 85}
-    post = PostFactory(code="WFCL", name="违法处理")
-    for n, count in enumerate((6, 8, 10)):
-        person = PersonFactory(unit=org.a1, post=post, name=f"内勤{n}")
-        records(
-            count,
-            unit=org.a1,
-            operator=person,
-            month=MONTH,
-            day=12,
-            flags=["deleted"],
-            area="violation_processing",
-            business_type="violation.process",
-        )
+    settings.RISK_ALERT_THRESHOLDS = LOW_THRESHOLDS
+    clerks_deleting_records(org.a1)
     month = f"{MONTH:%Y-%m}"
 
     outcomes = twice_at_once(assessment_run_task, month)

@@ -91,4 +91,39 @@ def records(count: int, **kwargs) -> list[BusinessRecord]:
     return BusinessRecord.objects.bulk_create([record_build(**kwargs) for _ in range(count)])
 
 
-__all__ = ["MONTH", "SHANGHAI", "local", "record", "record_build", "records"]
+# Alert thresholds under which the three clerks of `clerks_deleting_records` each raise one alert.
+LOW_THRESHOLDS = {"blue": 30, "yellow": 50, "orange": 70, "red": 85}
+
+
+def clerks_deleting_records(unit: Unit) -> list[Person]:
+    """Three clerks of the violation-processing post in `unit` who deleted 6, 8 and 10 records on the
+    12th of MONTH: under LOW_THRESHOLDS, the month's assessment raises one alert for each."""
+    from accounts.tests.factories import PostFactory
+
+    post = PostFactory(code="WFCL", name="违法处理")
+    clerks = []
+    for n, count in enumerate((6, 8, 10)):
+        clerks.append(PersonFactory(unit=unit, post=post, name=f"内勤{n}"))
+        records(
+            count,
+            unit=unit,
+            operator=clerks[-1],
+            month=MONTH,
+            day=12,
+            flags=["deleted"],
+            area="violation_processing",
+            business_type="violation.process",
+        )
+    return clerks
+
+
+__all__ = [
+    "LOW_THRESHOLDS",
+    "MONTH",
+    "SHANGHAI",
+    "clerks_deleting_records",
+    "local",
+    "record",
+    "record_build",
+    "records",
+]
