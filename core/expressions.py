@@ -90,6 +90,9 @@ class CompiledOnce(Expression):
     """`expression`, an annotation over rows of `model` that depends on nothing but the row (correlated
     subqueries such as a JSONList or a related row's name), compiled to SQL once per database.
 
+    Its parameters are kept with its SQL: an expression holding a value that changes (the time, the
+    caller) must not be wrapped.
+
     Django resolves and compiles every subquery again in every query that selects it: for a page of
     findings with seven of them that was more Python than the bare page takes in all (bench B4b). The
     SQL of such an annotation is the same each time, given the outer table's alias: this wrapper keeps
