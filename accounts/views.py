@@ -51,7 +51,7 @@ def language_set(request):
 @login_required
 def unit_list(request):
     units = unit_visible_to(request.user).annotate(person_count=Count("persons", filter=Q(persons__is_active=True)))
-    # Through a form: a NUL character or an over-long text is an error naming the search, not a 500.
+    # Through a form: an over-long search is an error naming it, not cut short silently.
     form = UnitSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     if query:

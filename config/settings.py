@@ -69,8 +69,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy: scripts from this origin only (core/security.py).
     "core.security.ContentSecurityPolicyMiddleware",
-    # A NUL character in a query parameter: a 400 naming it (PostgreSQL refuses it in any text).
-    "core.security.NulParameterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +79,9 @@ MIDDLEWARE = [
     "accounts.middleware.SessionTimeoutMiddleware",
     "risk.enforcement.CircuitBreakMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # A NUL character in a query parameter: a 400 naming it (PostgreSQL refuses it in any text), in the
+    # user's language; before any view reads the parameters.
+    "core.security.NulParameterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -361,3 +361,12 @@ def test_a_nul_character_in_an_api_parameter_is_a_400_naming_it(api_as, supervis
     response = api_as(supervisor).get("/api/v1/findings/", {parameter: "a\x00b"})
     assert response.status_code == 400
     assert list(response.json()) == [parameter.replace("\x00", "\\x00")]
+
+
+def test_the_refused_parameter_is_named_in_the_users_language(client, supervisor):
+    supervisor.preferred_language = "en"
+    supervisor.save(update_fields=["preferred_language"])
+    client.force_login(supervisor)
+    response = client.get("/org/units/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()

@@ -27,27 +27,20 @@ def dated(org, supervisor):
     """A1: `early` created 11-01 23:50 and closed out 11-10; `midnight` created 11-02 00:30 (16:30 UTC on
     11-01), still open. B1: `other` created and closed out on the same days as `early`."""
     notice_a, notice_b = f.notice(unit=org.a1, creator=supervisor), f.notice(unit=org.b1, creator=supervisor)
-    early = f.item(
-        notice=notice_a,
-        deadline=date(2026, 11, 15),
-        created_on=date(2026, 11, 1),
-        status="closed",
-        closed_on=date(2026, 11, 10),
-        creator=supervisor,
-    )
+    closed_early = {
+        "deadline": date(2026, 11, 15),
+        "created_on": date(2026, 11, 1),
+        "status": "closed",
+        "closed_on": date(2026, 11, 10),
+        "creator": supervisor,
+    }
+    early = f.item(notice=notice_a, **closed_early)
     RectificationItem.objects.filter(pk=early.pk).update(created_at=datetime(2026, 11, 1, 23, 50, tzinfo=SHANGHAI))
     midnight = f.item(notice=notice_a, deadline=date(2026, 11, 20), created_on=date(2026, 11, 2), creator=supervisor)
     RectificationItem.objects.filter(pk=midnight.pk).update(
         created_at=datetime.combine(date(2026, 11, 2), time(0, 30), SHANGHAI)
     )
-    other = f.item(
-        notice=notice_b,
-        deadline=date(2026, 11, 15),
-        created_on=date(2026, 11, 1),
-        status="closed",
-        closed_on=date(2026, 11, 10),
-        creator=supervisor,
-    )
+    other = f.item(notice=notice_b, **closed_early)
     return early.pk, midnight.pk, other.pk
 
 
