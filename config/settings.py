@@ -222,9 +222,10 @@ REST_FRAMEWORK = {
         "core.api.filters.StrictOrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    # Every list also answers ?format=xlsx and ?format=csv (core/api/renderers.py); errors stay JSON.
+    # JSON encoded by orjson (core/api/json_renderer.py). Every list also answers ?format=xlsx and
+    # ?format=csv (core/api/renderers.py); errors stay JSON.
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "core.api.json_renderer.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "core.api.renderers.XlsxRenderer",
         "core.api.renderers.CsvRenderer",
