@@ -1,11 +1,18 @@
+from functools import partial
+
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from accounts.models import PartyOrganization, Person, Position, Unit
 from accounts.selectors import person_visible_to, visible_units
-from core.api.filters import StrictBooleanFilter
+from core.api.filters import DeferrableFilter, StrictBooleanFilter, defer_check
 
 
 def scoped_units(request):
@@ -23,9 +30,32 @@ class UnitChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class UnitIdField(ModelChoiceField):
+    """A unit's id, not looked up: a whole number within the id range, else the same error as a unit
+    that is not among the choices. For a `WithinUnitFilter` that checks the unit in the page's query."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            unit_id = int(str(value).strip())
+        except ValueError:
+            unit_id = 0
+        if not 1 <= unit_id < 2**63:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return unit_id
+
+
 @extend_schema_field(OpenApiTypes.INT)
-class WithinUnitFilter(UnitChoiceFilter):
-    """`?within=<unit id>`: that unit and everything below it."""
+class WithinUnitFilter(DeferrableFilter, UnitChoiceFilter):
+    """`?within=<unit id>`: that unit and everything below it.
+
+    Deferred (an API list, see `core.api.filters.DeferrableFilter`), the unit is not read first: the rows
+    are those under the path of the unit of that id among the caller's units, a subquery of the page's
+    query, so a unit outside the scope yields none, and an empty page then asks whether the unit is
+    among the caller's units (400 naming `within` if not). One query fewer on every such page (bench B4)."""
+
+    deferred_field_class = UnitIdField
 
     def __init__(self, *args, path_field: str = "path", **kwargs):
         kwargs.setdefault("label", _("Unit and everything below it"))
@@ -35,7 +65,22 @@ class WithinUnitFilter(UnitChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return qs.filter(**{f"{self.path_field}__startswith": value.path})
+        if not self.deferred:
+            return qs.filter(**{f"{self.path_field}__startswith": value.path})
+        request = self.parent.request
+        units = scoped_units(request).filter(pk=value)
+        defer_check(request, partial(_check_unit, units=units, name=self.field_name_in_form, value=value))
+        return qs.filter(**{f"{self.path_field}__startswith": Subquery(units.order_by().values("path")[:1])})
+
+    @property
+    def field_name_in_form(self) -> str:
+        return next(name for name, f in self.parent.filters.items() if f is self)
+
+
+def _check_unit(*, units, name: str, value: int) -> None:
+    if not units.exists():
+        message = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+        raise DRFValidationError({name: [message % {"value": value}]})
 
 
 class UnitFilter(django_filters.FilterSet):

@@ -1,3 +1,4 @@
+import copy
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -11,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.mixins import ListModelMixin
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -145,6 +147,51 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+def defer_check(request, check) -> None:
+    """Queue `check` (a callable raising ValidationError) until the list's page is read: a paginator that
+    reads an empty page runs it (`run_deferred_checks`). For a filter whose value need not be looked up
+    when the page has rows (see `DeferrableFilter`)."""
+    request._deferred_checks = [*getattr(request, "_deferred_checks", ()), check]
+
+
+def run_deferred_checks(request) -> None:
+    for check in getattr(request, "_deferred_checks", ()):
+        check()
+
+
+class DeferrableFilter:
+    """A filter that can check its value in the page's own query instead of a query of its own.
+
+    `deferring()` gives a copy for a list whose paginator runs deferred checks: the copy filters in a
+    way that yields no row for a value that is not valid (say, a unit outside the caller's scope), and
+    queues with `defer_check` the look-up that tells such a value from a page that is simply empty. A
+    page with rows proves the value valid; only an empty page costs the look-up, and a value that is not
+    valid is still a 400 naming the filter."""
+
+    deferred = False
+    # The form field of the deferring copy (one that does not look the value up), if not the filter's own.
+    deferred_field_class = None
+
+    def deferring(self):
+        twin = copy.deepcopy(self)
+        twin.deferred = True
+        twin.__dict__.pop("_field", None)
+        if self.deferred_field_class is not None:
+            twin.field_class = self.deferred_field_class
+        return twin
+
+
+def pages_check_deferred(view) -> bool:
+    """Whether `view` reads its rows as a page of a paginator that runs the deferred checks: a viewset's
+    own `list` action (not another action, which may read the filtered rows without a page, and not an
+    export, whose paginator does not run them)."""
+    return (
+        getattr(view, "action", None) == "list"
+        and getattr(type(view), "list", None) is ListModelMixin.list
+        and getattr(getattr(view, "paginator", None), "runs_deferred_checks", False)
+    )
+
+
 class SparseFilterBackend(DjangoFilterBackend):
     """django-filter's backend, building a filter set of only the filters the request names.
 
@@ -153,7 +200,8 @@ class SparseFilterBackend(DjangoFilterBackend):
     (bench B4). Here the filter set class is narrowed to the filters whose parameters are present
     (`name`, or `name_<suffix>` for the range widgets), one narrowed class per combination, kept.
     Filtering and errors are django-filter's own: a bad value is still a 400 naming its field. The
-    browsable API's filter form still shows every filter (`to_html` is not narrowed)."""
+    browsable API's filter form still shows every filter (`to_html` is not narrowed). Where the list's
+    paginator runs deferred checks, a `DeferrableFilter` checks its value in the page's query."""
 
     _narrowed: dict = {}
 
@@ -165,11 +213,16 @@ class SparseFilterBackend(DjangoFilterBackend):
         names = frozenset(
             name for name in filterset_class.base_filters if name in keys or any(k.startswith(f"{name}_") for k in keys)
         )
-        narrowed = self._narrowed.get((filterset_class, names))
+        defer = pages_check_deferred(view)
+        narrowed = self._narrowed.get((filterset_class, names, defer))
         if narrowed is None:
             narrowed = type(filterset_class.__name__, (filterset_class,), {"__module__": filterset_class.__module__})
-            narrowed.base_filters = {name: f for name, f in filterset_class.base_filters.items() if name in names}
-            self._narrowed[(filterset_class, names)] = narrowed
+            narrowed.base_filters = {
+                name: f.deferring() if defer and isinstance(f, DeferrableFilter) else f
+                for name, f in filterset_class.base_filters.items()
+                if name in names
+            }
+            self._narrowed[(filterset_class, names, defer)] = narrowed
         return narrowed(**self.get_filterset_kwargs(request, queryset, view))
 
     def to_html(self, request, queryset, view):

@@ -14,6 +14,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from core.api.filters import run_deferred_checks
+
 
 def strict_page_size(paginator, request):
     """The requested page size, up to the maximum; one that is not a positive integer (page_size=abc,
@@ -28,7 +30,25 @@ def strict_page_size(paginator, request):
     return min(size, paginator.max_page_size)
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+class DeferredChecks:
+    """A paginator that runs the filters' deferred checks (`core.api.filters.defer_check`) when the page
+    it reads is empty, or is past the end: a filter value that is not valid (a unit outside the caller's
+    scope) yields no rows, and is then a 400 naming the filter rather than an empty page."""
+
+    runs_deferred_checks = True
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            page = super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            run_deferred_checks(request)
+            raise
+        if not page:
+            run_deferred_checks(request)
+        return page
+
+
+class PageNumberPagination(DeferredChecks, pagination.PageNumberPagination):
     """For small tables: page numbers with a client-chosen page size up to 200."""
 
     page_size = 50
@@ -39,7 +59,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return strict_page_size(self, request)
 
 
-class CursorPagination(pagination.CursorPagination):
+class CursorPagination(DeferredChecks, pagination.CursorPagination):
     """For big, append-mostly tables: no COUNT(*), stable under inserts, cost independent of depth."""
 
     page_size = 50
@@ -106,12 +126,14 @@ class KeysetPagination(pagination.BasePagination):
     `?ordering=` or the view's default, with the primary key added to break ties), and the next page is
     the rows after it in that order: no COUNT, no OFFSET, the same cost on every page. `next` and
     `previous` are links carrying the cursor; a cursor that was tampered with, or that belongs to
-    another ordering, is a 400 naming `cursor`."""
+    another ordering, is a 400 naming `cursor`. An empty page runs the filters' deferred checks (see
+    `DeferredChecks`)."""
 
     cursor_query_param = "cursor"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+    runs_deferred_checks = True
 
     def get_page_size(self, request):
         return strict_page_size(self, request)
@@ -138,6 +160,8 @@ class KeysetPagination(pagination.BasePagination):
             self.next_cursor = self._encode_cursor(page[-1], backwards=False)
         if page and (more if backwards else cursor is not None):
             self.previous_cursor = self._encode_cursor(page[0], backwards=True)
+        if not page:
+            run_deferred_checks(request)
         return page
 
     def get_paginated_response(self, data):
