@@ -117,6 +117,16 @@ if DATABASE_URL:
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not valid: {error}") from None
     _default_db["CONN_HEALTH_CHECKS"] = True
+    if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements: parameters sent apart from the SQL (server-side binding), and a statement
+        # run DB_PREPARE_THRESHOLD times on a connection is prepared, so that PostgreSQL no longer parses
+        # and plans it on every request (bench B4). PostgreSQL keeps planning it for its parameters
+        # unless a generic plan is estimated no dearer. 0 turns both off (Django's default).
+        _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
+        if _prepare_threshold:
+            _default_db.setdefault("OPTIONS", {}).update(
+                {"server_side_binding": True, "prepare_threshold": _prepare_threshold}
+            )
 else:
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
