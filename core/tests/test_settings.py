@@ -20,6 +20,7 @@ _CONTROLLED = {
     "DJANGO_SETTINGS_MODULE",
     "SECURE_SSL_REDIRECT",
     "DEMO_DATA_ALLOWED",
+    "DB_PREPARE_THRESHOLD",
 }
 
 
@@ -65,6 +66,32 @@ def test_bad_database_url_is_reported():
     result = _run_settings({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"})
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+_PRINT_DB_OPTIONS = (
+    "from django.conf import settings; print(sorted(settings.DATABASES['default'].get('OPTIONS', {}).items()))"
+)
+_POSTGRES = "postgres://u@db.invalid:5432/x"
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, "[('prepare_threshold', 5), ('server_side_binding', True)]"),
+        ({"DB_PREPARE_THRESHOLD": "2"}, "[('prepare_threshold', 2), ('server_side_binding', True)]"),
+        ({"DB_PREPARE_THRESHOLD": "0"}, "[]"),
+    ],
+)
+def test_postgresql_prepares_statements_unless_turned_off(env, expected):
+    result = _run_settings({"DEBUG": "1", "DATABASE_URL": _POSTGRES, **env}, _PRINT_DB_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_a_bad_prepare_threshold_is_reported():
+    result = _run_settings({"DEBUG": "1", "DATABASE_URL": _POSTGRES, "DB_PREPARE_THRESHOLD": "-1"}, _PRINT_DB_OPTIONS)
+    assert result.returncode != 0
+    assert "DB_PREPARE_THRESHOLD" in result.stderr
 
 
 def test_deploy_check_is_clean_with_production_settings():
