@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from accounts.models import PartyOrganization, Person, Position, Unit
 from accounts.selectors import person_visible_to, visible_units
-from core.api.filters import DeferrableFilter, StrictBooleanFilter, defer_check
+from core.api.filters import MAX_ID, DeferrableFilter, StrictBooleanFilter, defer_check
 
 
 def scoped_units(request):
@@ -41,7 +41,7 @@ class UnitIdField(ModelChoiceField):
             unit_id = int(str(value).strip())
         except ValueError:
             unit_id = 0
-        if not 1 <= unit_id < 2**63:
+        if not 1 <= unit_id <= MAX_ID:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
         return unit_id
 

@@ -59,6 +59,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+# The largest id a database's 64-bit integer column holds.
+MAX_ID = 2**63 - 1
+
+
 class IdFilter(django_filters.NumberFilter):
     """The id of a related object: a whole number within the database's id range. 1.5, 1e41 or -1e308
     are a 400 naming the filter, not a 500 from a number the database cannot hold."""
@@ -67,7 +71,7 @@ class IdFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 
